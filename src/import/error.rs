@@ -27,6 +27,11 @@ impl Location {
         self.item = Some(format!("row {row}"));
         self
     }
+    /// A line of a text file (1-based, the header line included), as an editor shows it.
+    pub fn line(mut self, line: u64) -> Self {
+        self.item = Some(format!("line {line}"));
+        self
+    }
     /// A 1-based feature of a boundary file, with its code where known.
     pub fn feature(mut self, n: usize, code: Option<&str>) -> Self {
         self.item = Some(match code {

@@ -39,7 +39,7 @@ pub struct BoundaryFeature {
 }
 
 /// Reads every feature of a GeoPackage (`.gpkg`) or GeoJSON (`.geojson`, `.json`) file.
-pub fn read_boundaries(
+pub async fn read_boundaries(
     path: &Path,
     kind: BoundaryKind,
     fields: &FieldNames,
