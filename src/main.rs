@@ -104,7 +104,8 @@ async fn serve(db: &Database, args: &stadsatlas::config::ServeArgs) -> Result<()
             addr: args.bind,
             source,
         })?;
-    println!("stadsatlas is listening on http://{}", args.bind);
+    let addr = listener.local_addr().unwrap_or(args.bind);
+    println!("stadsatlas is listening on http://{addr}");
     http::serve(
         listener,
         http::AppState {

@@ -1,0 +1,42 @@
+//! The HTTP server against a real database.
+
+mod common;
+
+use common::TestDb;
+use stadsatlas::http::{router, AppState};
+
+async fn spawn(state: AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router(state)).await.unwrap();
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn healthz_is_200_when_the_database_answers_and_503_when_not() {
+    let db = TestDb::empty().await;
+    let url = spawn(AppState {
+        pool: db.pool.clone(),
+    })
+    .await;
+    let ok = reqwest::get(format!("{url}/healthz")).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.unwrap();
+    assert_eq!(body["data_version"], 0);
+
+    db.pool.close().await;
+    let down = reqwest::get(format!("{url}/healthz")).await.unwrap();
+    assert_eq!(down.status(), 503);
+    assert_eq!(
+        down.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let body: serde_json::Value = down.json().await.unwrap();
+    assert_eq!(body["status"], 503);
+    assert!(
+        !body.to_string().to_lowercase().contains("sqlx"),
+        "no internals in the body: {body}"
+    );
+}
