@@ -593,3 +593,47 @@ fn log_tail(log: &Path) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(15)..].join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_postgres_names_the_debian_packages() {
+        let err = check_binaries(Path::new("/nonexistent/bin")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("apt-get install postgresql-15"), "{msg}");
+        assert!(msg.contains("/nonexistent/bin/initdb"), "{msg}");
+    }
+
+    #[test]
+    fn missing_postgis_names_the_debian_package() {
+        // A fake PostgreSQL whose share directory has no PostGIS.
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        let share = dir.path().join("share");
+        fs::create_dir_all(share.join("extension")).unwrap();
+        fs::create_dir_all(&bin).unwrap();
+        for program in ["initdb", "postgres"] {
+            fs::write(bin.join(program), "").unwrap();
+        }
+        let pg_config = bin.join("pg_config");
+        fs::write(&pg_config, format!("#!/bin/sh\necho {}\n", share.display())).unwrap();
+        fs::set_permissions(&pg_config, fs::Permissions::from_mode(0o755)).unwrap();
+        let msg = check_binaries(&bin).unwrap_err().to_string();
+        assert!(
+            msg.contains("apt-get install postgresql-15-postgis-3"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn deep_data_directories_get_a_short_socket_path() {
+        let deep = PathBuf::from("/tmp").join("d".repeat(120));
+        let layout = Layout::new(&deep).unwrap();
+        assert!(layout.socket_dir.as_os_str().len() + 14 <= MAX_SOCKET_PATH);
+        assert_eq!(layout.pgdata, deep.join("pg"));
+        let short = Layout::new(Path::new("/var/lib/stadsatlas")).unwrap();
+        assert_eq!(short.socket_dir, PathBuf::from("/var/lib/stadsatlas/run"));
+    }
+}
