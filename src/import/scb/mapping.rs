@@ -1,0 +1,3 @@
+//! (in progress)
+pub struct Mapping;
+pub struct MappedTable;
