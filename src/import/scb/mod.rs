@@ -168,7 +168,9 @@ pub fn parse_year(raw: &str) -> Result<i16, String> {
     let s = raw.trim();
     match s.parse::<i16>() {
         Ok(y) if s.len() == 4 && (1000..=9999).contains(&y) => Ok(y),
-        _ => Err(format!("'{raw}' is not a year (only annual tables are read)")),
+        _ => Err(format!(
+            "'{raw}' is not a year (only annual tables are read)"
+        )),
     }
 }
 

@@ -275,7 +275,10 @@ mod tests {
         assert_eq!((c.year, c.value), (2024, Some(83.4)));
         assert_eq!(
             c.slice,
-            vec![("Kon".into(), "1+2".into()), ("BakgrVar".into(), "TOT".into())]
+            vec![
+                ("Kon".into(), "1+2".into()),
+                ("BakgrVar".into(), "TOT".into())
+            ]
         );
         let c = cell(
             &t,
