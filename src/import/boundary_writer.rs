@@ -58,6 +58,11 @@ pub async fn write_boundaries<'c>(
     };
     let tx = &mut batch.tx;
 
+    // Inside the bundled import's outer transaction, an earlier file's table still exists.
+    sqlx::query("DROP TABLE IF EXISTS staged_boundaries")
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
     sqlx::query(
         "CREATE TEMP TABLE staged_boundaries (
              idx int, code text, name text, kommun_code text, geom geometry

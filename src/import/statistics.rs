@@ -116,6 +116,11 @@ async fn write_values(
     let years: Vec<i16> = obs.iter().map(|o| o.year).collect();
     let values: Vec<Option<f64>> = obs.iter().map(|o| o.value).collect();
 
+    // Inside the bundled import's outer transaction, an earlier file's table still exists.
+    sqlx::query("DROP TABLE IF EXISTS staged_values")
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     sqlx::query(
         "CREATE TEMP TABLE staged_values (
              ord int, level text, region_code text, indicator_id text, year smallint,
