@@ -170,9 +170,7 @@ fn sniff(lines: &[&str]) -> Option<(u8, usize)> {
                 None => freq.push((c, 1)),
             }
         }
-        let Some(&(want, _)) = freq.iter().max_by_key(|(k, n)| (*n, *k)) else {
-            return None;
-        };
+        let &(want, _) = freq.iter().max_by_key(|(k, n)| (*n, *k))?;
         if want < 2 {
             continue;
         }
