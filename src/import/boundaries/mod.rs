@@ -185,7 +185,8 @@ fn finish(
         let kommun_code = if kind == BoundaryKind::Kommuner {
             code.to_string()
         } else {
-            let prefix = &code[..4];
+            // The code passed check_code, so it starts with 4 ASCII digits.
+            let prefix = code.get(..4).unwrap_or(code);
             let given = fields::lookup(props, &candidates.kommun)
                 .and_then(|(f, v)| v.map(|v| (f, v.trim())))
                 .filter(|(_, v)| !v.is_empty());

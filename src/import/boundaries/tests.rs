@@ -617,3 +617,12 @@ async fn geopackage_feature_faults_name_feature_and_field() {
         ],
     );
 }
+
+/// The caller may spawn the import on a multi-threaded runtime.
+#[test]
+fn read_boundaries_future_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let fields = FieldNames::default();
+    let future = read_boundaries(Path::new("x.gpkg"), BoundaryKind::Regso, &fields);
+    assert_send(&future);
+}
