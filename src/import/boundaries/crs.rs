@@ -4,8 +4,6 @@
 //! and give (longitude, latitude) and SWEREF 99 TM (easting, northing), whatever the EPSG
 //! definition's axis order is (EPSG:4326 is officially latitude first).
 
-use std::path::Path;
-
 use geo_types::{LineString, MultiPolygon};
 use proj::{Info, Proj, ProjBuilder};
 
@@ -21,8 +19,9 @@ pub(super) struct ToSweref {
 
 impl ToSweref {
     /// Builds the transformation from `EPSG:{epsg}`; `crs_label` is how the file named its
-    /// CRS, for the error message.
-    pub fn new(epsg: u32, crs_label: &str, file: &Path) -> Result<Self, ImportError> {
+    /// CRS and `location` where (the file, and its `crs` member or geometry column), for the
+    /// error message.
+    pub fn new(epsg: u32, crs_label: &str, location: &Location) -> Result<Self, ImportError> {
         if epsg == SWEREF99TM {
             return Ok(ToSweref { proj: None });
         }
@@ -31,13 +30,18 @@ impl ToSweref {
         match Proj::new_known_crs(&from, &to, None) {
             Ok(proj) => Ok(ToSweref { proj: Some(proj) }),
             Err(err) => Err(ImportError::Crs {
-                location: Location::file(file),
+                location: location.clone(),
                 message: if proj_database_missing() {
-                    proj_database_message(&err.to_string())
+                    proj_database_message(crs_label, &err.to_string())
                 } else {
+                    let named = if crs_label == from {
+                        from.clone()
+                    } else {
+                        format!("{crs_label} ({from})")
+                    };
                     format!(
-                        "{crs_label} (EPSG:{epsg}): PROJ cannot transform it to \
-                         EPSG:{SWEREF99TM}: {err}"
+                        "{named}: PROJ does not know EPSG code {epsg} or cannot transform it \
+                         to EPSG:{SWEREF99TM} ({err})"
                     )
                 },
             }),
@@ -100,13 +104,14 @@ fn proj_database_missing() -> bool {
     Proj::new_known_crs("EPSG:4326", &format!("EPSG:{SWEREF99TM}"), None).is_err()
 }
 
-fn proj_database_message(err: &str) -> String {
+fn proj_database_message(crs_label: &str, err: &str) -> String {
     let searched = ProjBuilder::new()
         .info()
         .map(|i| i.searchpath)
         .unwrap_or_default();
     format!(
-        "PROJ cannot find its database proj.db (searched: {searched}); install the Debian \
+        "{crs_label} cannot be used: PROJ cannot find its database proj.db (searched: \
+         {searched}); install the Debian \
          package proj-data (or set PROJ_DATA to the folder holding proj.db): {err}"
     )
 }
@@ -115,6 +120,7 @@ fn proj_database_message(err: &str) -> String {
 mod tests {
     use super::*;
     use geo_types::{polygon, Coord};
+    use std::path::Path;
 
     fn sweref_to_wgs84() -> Proj {
         Proj::new_known_crs("EPSG:3006", "EPSG:4326", None).unwrap()
@@ -138,7 +144,7 @@ mod tests {
         let (lon, lat) = sweref_to_wgs84()
             .convert((674032.0_f64, 6580822.0_f64))
             .unwrap();
-        let to = ToSweref::new(4326, "EPSG:4326", Path::new("t.geojson")).unwrap();
+        let to = ToSweref::new(4326, "EPSG:4326", &Location::file("t.geojson")).unwrap();
         assert!(!to.is_identity());
         let mut mp = MultiPolygon(vec![polygon![
             (x: lon, y: lat),
@@ -154,7 +160,7 @@ mod tests {
 
     #[test]
     fn sweref_is_not_transformed() {
-        let to = ToSweref::new(3006, "EPSG:3006", Path::new("t.gpkg")).unwrap();
+        let to = ToSweref::new(3006, "EPSG:3006", &Location::file("t.gpkg")).unwrap();
         assert!(to.is_identity());
         let mut mp = MultiPolygon(vec![polygon![
             (x: 1.0, y: 2.0), (x: 3.0, y: 2.0), (x: 1.0, y: 5.0), (x: 1.0, y: 2.0)
@@ -165,9 +171,13 @@ mod tests {
 
     #[test]
     fn unknown_epsg_code_names_code_and_file() {
-        let err = ToSweref::new(99999, "EPSG:99999", Path::new("/x/odd.geojson"))
-            .err()
-            .unwrap();
+        let err = ToSweref::new(
+            99999,
+            "EPSG:99999",
+            &Location::file(Path::new("/x/odd.geojson")),
+        )
+        .err()
+        .unwrap();
         let msg = err.to_string();
         assert!(matches!(err, ImportError::Crs { .. }), "{msg}");
         assert!(msg.contains("/x/odd.geojson"), "{msg}");
@@ -176,7 +186,7 @@ mod tests {
 
     #[test]
     fn non_finite_output_is_an_error() {
-        let to = ToSweref::new(3006, "EPSG:3006", Path::new("t.gpkg")).unwrap();
+        let to = ToSweref::new(3006, "EPSG:3006", &Location::file("t.gpkg")).unwrap();
         let mut mp = MultiPolygon(vec![polygon![
             (x: 1.0, y: 2.0), (x: f64::NAN, y: 2.0), (x: 1.0, y: 5.0), (x: 1.0, y: 2.0)
         ]]);

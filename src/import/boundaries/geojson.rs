@@ -59,8 +59,13 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<RawFile, ImportError> {
     for (i, value) in features.into_iter().enumerate() {
         let index = i + 1;
         let loc = || Location::file(path).feature(index, None);
-        let Value::Object(object) = value else {
+        let Value::Object(mut object) = value else {
             return Err(invalid(loc(), "the feature is not a JSON object".into()));
+        };
+        // The geometry is parsed later, when the feature's code is known for messages.
+        let geometry = match object.insert("geometry".to_string(), Value::Null) {
+            None | Some(Value::Null) => None,
+            Some(g) => Some(g),
         };
         let feature = Feature::from_json_object(object)
             .map_err(|e| invalid(loc(), format!("not a valid GeoJSON Feature: {e}")))?;
@@ -76,12 +81,13 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<RawFile, ImportError> {
         out.push(RawFeature {
             index,
             properties,
-            geometry: RawGeometry::GeoJson(feature.geometry.map(|g| g.value)),
+            geometry: RawGeometry::GeoJson(geometry),
         });
     }
     Ok(RawFile {
         epsg,
         crs_label,
+        crs_location: Location::file(path).field("crs"),
         geometry_field: "geometry".to_string(),
         features: out,
     })
@@ -169,16 +175,15 @@ fn epsg_of_name(name: &str) -> Option<u32> {
     code.parse().ok().filter(|c| *c > 0)
 }
 
-/// Converts a GeoJSON geometry to geo-types; only positions with two or three finite numbers
-/// are accepted. The error says what is wrong.
-pub(super) fn to_geo(value: &geojson::Value) -> Result<Geometry<f64>, String> {
-    match value {
+/// Converts a GeoJSON geometry object to geo-types; only positions with two or three finite
+/// numbers are accepted. The error says what is wrong.
+pub(super) fn to_geo(json: &Value) -> Result<Geometry<f64>, String> {
+    let geometry = geojson::Geometry::from_json_value(json.clone())
+        .map_err(|e| format!("not a valid GeoJSON geometry: {e}"))?;
+    match &geometry.value {
         geojson::Value::Polygon(rings) => Ok(Geometry::Polygon(polygon(rings)?)),
         geojson::Value::MultiPolygon(polygons) => Ok(Geometry::MultiPolygon(MultiPolygon(
-            polygons
-                .iter()
-                .map(|p| polygon(p))
-                .collect::<Result<_, _>>()?,
+            polygons.iter().map(polygon).collect::<Result<_, _>>()?,
         ))),
         other => Err(format!(
             "the geometry is a {}; expected Polygon or MultiPolygon",

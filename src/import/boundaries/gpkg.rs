@@ -79,7 +79,10 @@ async fn read_open(path: &Path, conn: &mut SqliteConnection) -> Result<RawFile, 
         ));
     };
 
-    let (epsg, crs_label) = resolve_srs(path, conn, srs_id).await?;
+    let srs_location = Location::file(path)
+        .item(format!("table {table}"))
+        .field(geometry_field.as_str());
+    let (epsg, crs_label) = resolve_srs(path, srs_location.clone(), conn, srs_id).await?;
 
     let columns: Vec<String> =
         sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
@@ -134,6 +137,7 @@ async fn read_open(path: &Path, conn: &mut SqliteConnection) -> Result<RawFile, 
     Ok(RawFile {
         epsg,
         crs_label,
+        crs_location: srs_location,
         geometry_field,
         features,
     })
@@ -142,11 +146,12 @@ async fn read_open(path: &Path, conn: &mut SqliteConnection) -> Result<RawFile, 
 /// The EPSG code of a GeoPackage srs_id, via `gpkg_spatial_ref_sys`.
 async fn resolve_srs(
     path: &Path,
+    location: Location,
     conn: &mut SqliteConnection,
     srs_id: i64,
 ) -> Result<(u32, String), ImportError> {
     let crs_error = |message: String| ImportError::Crs {
-        location: Location::file(path),
+        location: location.clone(),
         message,
     };
     if srs_id == -1 || srs_id == 0 {

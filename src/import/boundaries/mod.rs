@@ -100,6 +100,8 @@ struct RawFile {
     epsg: u32,
     /// How the file names its CRS, for messages.
     crs_label: String,
+    /// Where the file names its CRS, for messages.
+    crs_location: Location,
     /// The geometry column or member, for messages.
     geometry_field: String,
     features: Vec<RawFeature>,
@@ -115,7 +117,7 @@ struct RawFeature {
 
 enum RawGeometry {
     Gpkg(Option<Vec<u8>>),
-    GeoJson(Option<::geojson::Value>),
+    GeoJson(Option<serde_json::Value>),
 }
 
 /// Interprets attributes, checks codes, decodes, checks and reprojects geometries.
@@ -126,7 +128,7 @@ fn finish(
     raw: RawFile,
 ) -> Result<Vec<BoundaryFeature>, ImportError> {
     let candidates = fields::Candidates::new(kind, fields);
-    let to_sweref = crs::ToSweref::new(raw.epsg, &raw.crs_label, path)?;
+    let to_sweref = crs::ToSweref::new(raw.epsg, &raw.crs_label, &raw.crs_location)?;
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(raw.features.len());
     let mut out = Vec::with_capacity(raw.features.len());
     for feature in raw.features {
@@ -183,7 +185,8 @@ fn finish(
         let kommun_code = if kind == BoundaryKind::Kommuner {
             code.to_string()
         } else {
-            let prefix = &code[..4];
+            // The code passed check_code, so it starts with 4 ASCII digits.
+            let prefix = code.get(..4).unwrap_or(code);
             let given = fields::lookup(props, &candidates.kommun)
                 .and_then(|(f, v)| v.map(|v| (f, v.trim())))
                 .filter(|(_, v)| !v.is_empty());
