@@ -9,12 +9,21 @@ mkdir -p "$out/districts" "$out/scb"
 # Municipalities: all 290, unchanged.
 cp "$src/scb/Kommun_Sweref99TM.gpkg" "$out/Kommun_Sweref99TM.gpkg"
 
-# RegSO: only the municipalities that have a programme district (the codes come from the
-# registry itself), geometry unchanged (EPSG:3006). The GeoPackage's rtree delete trigger
-# keeps its spatial index consistent; VACUUM then drops the freed pages.
-codes=$(tail -n +2 "$src/districts/districts.csv" | python3 -c '
-import csv, sys
-print(",".join(sorted({"\x27%s\x27" % r[2] for r in csv.reader(sys.stdin)})))')
+# RegSO: only the municipalities that have a programme district (codes from the registry)
+# or bundled SCB statistics (codes from each city's index.json), geometry unchanged
+# (EPSG:3006). The GeoPackage's rtree delete trigger keeps its spatial index consistent;
+# VACUUM then drops the freed pages.
+codes=$(python3 - "$src" <<'PY'
+import csv, glob, json, sys
+src = sys.argv[1]
+with open(f"{src}/districts/districts.csv", newline="", encoding="utf-8") as f:
+    codes = {row["kommun_code"] for row in csv.DictReader(f)}
+for index in glob.glob(f"{src}/scb/integration/*/index.json"):
+    with open(index, encoding="utf-8") as f:
+        codes.add(json.load(f)["kommun"])
+print(",".join(f"'{c}'" for c in sorted(codes)))
+PY
+)
 tmp=$(mktemp --suffix=.gpkg)
 cp "$src/scb/RegSO_2025.gpkg" "$tmp"
 chmod u+w "$tmp"
@@ -30,6 +39,9 @@ for city in "$src"/scb/integration/*/; do
   name=$(basename "$city")
   mkdir -p "$out/scb/$name"
   cp "$city"/*.json "$out/scb/$name/"
+  # IntGr3 (demography) holds distributions within background groups, which no indicator
+  # of geodata/indicators.toml maps (see the note there): not shipped.
+  rm -f "$out/scb/$name"/IntGr3*.json
 done
 cp "$src/scb/integration/MANIFEST.md" "$out/scb/MANIFEST.md"
 chmod -R u+w "$out"

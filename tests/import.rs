@@ -448,7 +448,7 @@ async fn every_bundled_scb_file_imports_with_rinkeby_values() {
     assert_eq!(get("population"), Some(15084.0));
     let status = stadsatlas::status::status(&db.pool).await.unwrap();
     assert_eq!(status.municipalities, 290);
-    assert_eq!(status.areas.get("regso"), Some(&857));
+    assert_eq!(status.areas.get("regso"), Some(&874));
     assert_eq!(status.districts.total, 43);
     assert_eq!(status.districts.by_status.get("original"), Some(&24));
     assert_eq!(status.districts.by_status.get("candidate"), Some(&19));
