@@ -17,7 +17,7 @@ now() { date +%s.%N; }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r)"
 
 for run in 1 2 3; do
-  dir=$(mktemp -d /tmp/stadsatlas-bench-XXXXXX)
+  dir=$(mktemp -d /tmp/stadsatlas-bench-XXXXXX); chmod 755 "$dir"
   t0=$(now)
   $bin serve --data-dir "$dir/data" --bind 127.0.0.1:$port >/dev/null &
   pid=$!
@@ -32,7 +32,7 @@ for run in 1 2 3; do
   rm -rf "$dir"
 done
 
-dir=$(mktemp -d /tmp/stadsatlas-bench-XXXXXX)
+dir=$(mktemp -d /tmp/stadsatlas-bench-XXXXXX); chmod 755 "$dir"
 $bin import --data-dir "$dir/data" kommuner "$shared/scb/Kommun_Sweref99TM.gpkg" >/dev/null
 for run in 1 2 3; do
   t0=$(now)
