@@ -496,15 +496,18 @@ async fn a_file_in_an_unknown_crs_is_rejected() {
     assert_rejected(&db.pool, &before, result, &["unknown_crs.geojson", "99999"]).await;
 }
 
-#[tokio::test]
-async fn an_unknown_region_code_is_rejected() {
+/// Imports a statistics fixture into the bundled database and expects a rejection.
+async fn assert_statistics_rejected(fixture: &str, parts: &[&str]) {
     let db = TestDb::bundled().await;
     let before = table_counts(&db.pool).await;
-    let result = stats(&db.pool, &fixtures().join("import/unknown_region.json")).await;
-    assert_rejected(
-        &db.pool,
-        &before,
-        result,
+    let result = stats(&db.pool, &fixtures().join("import").join(fixture)).await;
+    assert_rejected(&db.pool, &before, result, parts).await;
+}
+
+#[tokio::test]
+async fn an_unknown_region_code_is_rejected() {
+    assert_statistics_rejected(
+        "unknown_region.json",
         &["unknown_region.json", "0180R999", "Region"],
     )
     .await;
@@ -512,13 +515,8 @@ async fn an_unknown_region_code_is_rejected() {
 
 #[tokio::test]
 async fn malformed_json_stat_is_rejected() {
-    let db = TestDb::bundled().await;
-    let before = table_counts(&db.pool).await;
-    let result = stats(&db.pool, &fixtures().join("import/malformed.jsonstat.json")).await;
-    assert_rejected(
-        &db.pool,
-        &before,
-        result,
+    assert_statistics_rejected(
+        "malformed.jsonstat.json",
         &["malformed.jsonstat.json", "size"],
     )
     .await;
@@ -526,13 +524,8 @@ async fn malformed_json_stat_is_rejected() {
 
 #[tokio::test]
 async fn a_non_numeric_value_is_rejected() {
-    let db = TestDb::bundled().await;
-    let before = table_counts(&db.pool).await;
-    let result = stats(&db.pool, &fixtures().join("import/non_numeric.json")).await;
-    assert_rejected(
-        &db.pool,
-        &before,
-        result,
+    assert_statistics_rejected(
+        "non_numeric.json",
         &["non_numeric.json", "12,3x", "000004W5"],
     )
     .await;

@@ -22,7 +22,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value as Json};
 
-use super::{invalid_at, parse_value, parse_year, StatCell, StatTable};
+use super::{invalid_at, parse_json, parse_value, parse_year, StatCell, StatTable};
 use crate::import::{ImportError, Location};
 
 struct Dim {
@@ -33,13 +33,7 @@ struct Dim {
 
 /// Parses a JSON-stat 2.0 dataset.
 pub fn parse(file: &Path, bytes: &[u8]) -> Result<StatTable, ImportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let doc: Json = serde_json::from_slice(bytes).map_err(|e| {
-        ImportError::invalid(
-            Location::file(file).item(format!("line {}, column {}", e.line(), e.column())),
-            format!("malformed JSON: {e}"),
-        )
-    })?;
+    let doc: Json = parse_json(file, bytes)?;
     let top = |field: &str, msg: String| {
         ImportError::invalid(Location::file(file).item("dataset").field(field), msg)
     };

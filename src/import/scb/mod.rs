@@ -175,6 +175,17 @@ pub fn parse_year(raw: &str) -> Result<i16, String> {
 }
 
 /// An `Invalid` error at a cell of a file.
+/// Parses a JSON document (a UTF-8 BOM allowed); syntax errors name line and column.
+pub(crate) fn parse_json(file: &Path, bytes: &[u8]) -> Result<serde_json::Value, ImportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    serde_json::from_slice(bytes).map_err(|e| {
+        ImportError::invalid(
+            Location::file(file).item(format!("line {}, column {}", e.line(), e.column())),
+            format!("malformed JSON: {e}"),
+        )
+    })
+}
+
 pub(crate) fn invalid_at(
     file: &Path,
     item: impl Into<String>,

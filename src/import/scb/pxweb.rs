@@ -18,18 +18,12 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use super::{invalid_at, parse_value, parse_year, StatCell, StatTable};
+use super::{invalid_at, parse_json, parse_value, parse_year, StatCell, StatTable};
 use crate::import::{ImportError, Location};
 
 /// Parses a PX-Web API v1 JSON answer.
 pub fn parse(file: &Path, bytes: &[u8]) -> Result<StatTable, ImportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let doc: Json = serde_json::from_slice(bytes).map_err(|e| {
-        ImportError::invalid(
-            Location::file(file).item(format!("line {}, column {}", e.line(), e.column())),
-            format!("malformed JSON: {e}"),
-        )
-    })?;
+    let doc: Json = parse_json(file, bytes)?;
     let root = doc.as_object().ok_or_else(|| {
         ImportError::invalid(
             Location::file(file).field("(document)"),
