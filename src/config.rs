@@ -41,7 +41,7 @@ pub struct DbArgs {
     pub database_url: Option<String>,
     /// Data directory of the embedded cluster [default: ~/.local/share/stadsatlas, or
     /// /var/lib/stadsatlas as root].
-    #[arg(long, env = "STADSATLAS_DATA_DIR", conflicts_with = "database_url")]
+    #[arg(long, env = "STADSATLAS_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// Directory with the PostgreSQL server binaries (initdb, postgres, pg_config).
     #[arg(long, env = "STADSATLAS_PG_BIN", default_value_os_t = cluster::default_pg_bin())]
@@ -51,7 +51,12 @@ pub struct DbArgs {
 impl DbArgs {
     pub fn target(&self) -> Target {
         match &self.database_url {
-            Some(url) if !url.is_empty() => Target::Url(url.clone()),
+            Some(url) if !url.is_empty() => {
+                if let Some(dir) = &self.data_dir {
+                    tracing::warn!(data_dir = %dir.display(), "DATABASE_URL is set: the data directory is not used");
+                }
+                Target::Url(url.clone())
+            }
             _ => Target::Embedded(ClusterConfig::new(
                 self.data_dir
                     .clone()

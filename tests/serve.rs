@@ -109,3 +109,40 @@ async fn serve_starts_with_bundled_data_and_stops_cleanly() {
     assert_eq!(status_json(&data_dir)["imports"].as_i64().unwrap(), imports);
     stop(child);
 }
+
+mod common;
+
+/// With DATABASE_URL the binary uses that server (here: a test database on the harness's
+/// cluster, with the bundled data) and starts no cluster of its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_uses_database_url_when_given() {
+    let db = common::TestDb::bundled().await;
+    let out = Command::new(BIN)
+        .args(["status", "--json"])
+        .env("DATABASE_URL", db.url())
+        .env("STADSATLAS_DATA_DIR", "/nonexistent/must-not-be-used")
+        .output()
+        .expect("run stadsatlas status");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["municipalities"], 290);
+    assert_eq!(status["districts"]["total"], 43);
+    assert!(!Path::new("/nonexistent/must-not-be-used").exists());
+
+    // A URL that names no reachable server is a clear error, not a panic.
+    let out = Command::new(BIN)
+        .args(["status", "--json"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .expect("run stadsatlas status");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot connect to the database"),
+        "{stderr}"
+    );
+}
