@@ -80,6 +80,13 @@ pub struct ServeArgs {
     /// Do not load the bundled data into an empty database.
     #[arg(long)]
     pub no_bundled: bool,
+    /// Public base URL for absolute links (TileJSON, styles, OGC API), e.g. when behind a
+    /// proxy. Default: from the request's Host header.
+    #[arg(long, env = "STADSATLAS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Size of the in-memory response cache (tiles, documents) in MiB; 0 turns it off.
+    #[arg(long, env = "STADSATLAS_CACHE_MB", default_value_t = 128)]
+    pub cache_mb: u64,
 }
 
 #[derive(Debug, Args)]

@@ -106,14 +106,14 @@ async fn serve(db: &Database, args: &stadsatlas::config::ServeArgs) -> Result<()
         })?;
     let addr = listener.local_addr().unwrap_or(args.bind);
     println!("stadsatlas is listening on http://{addr}");
-    http::serve(
-        listener,
-        http::AppState {
-            pool: db.pool.clone(),
-        },
-    )
-    .await
-    .map_err(AppError::Serve)
+    let config = http::ServerConfig {
+        public_url: args.public_url.clone(),
+        cache_bytes: args.cache_mb * 1024 * 1024,
+    };
+    let state = http::AppState::new(db.pool.clone(), config)
+        .await
+        .map_err(DbError::Query)?;
+    http::serve(listener, state).await.map_err(AppError::Serve)
 }
 
 async fn print_status(db: &Database, json: bool, region: Option<&str>) -> Result<(), AppError> {

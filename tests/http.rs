@@ -3,7 +3,7 @@
 mod common;
 
 use common::TestDb;
-use stadsatlas::http::{router, AppState};
+use stadsatlas::http::{router, AppState, ServerConfig};
 
 async fn spawn(state: AppState) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -17,10 +17,10 @@ async fn spawn(state: AppState) -> String {
 #[tokio::test]
 async fn healthz_is_200_when_the_database_answers_and_503_when_not() {
     let db = TestDb::empty().await;
-    let url = spawn(AppState {
-        pool: db.pool.clone(),
-    })
-    .await;
+    let state = AppState::new(db.pool.clone(), ServerConfig::default())
+        .await
+        .unwrap();
+    let url = spawn(state).await;
     let ok = reqwest::get(format!("{url}/healthz")).await.unwrap();
     assert_eq!(ok.status(), 200);
     let body: serde_json::Value = ok.json().await.unwrap();

@@ -105,7 +105,10 @@ async fn migrations_apply_on_an_empty_database() {
         vec![
             ("areas".into(), 3006),
             ("districts".into(), 3006),
-            ("municipalities".into(), 3006)
+            ("municipalities".into(), 3006),
+            // Derived for vector tiles: the polygons and their label points.
+            ("tile_geometry".into(), 3857),
+            ("tile_geometry".into(), 3857)
         ]
     );
     let gist: i64 = sqlx::query_scalar(

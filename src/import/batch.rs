@@ -67,6 +67,11 @@ impl<'c> Batch<'c> {
             source,
         };
         let mut tx = conn.begin().await.map_err(db)?;
+        // PostGIS reports each invalid geometry as a NOTICE; the import reports them itself.
+        sqlx::query("SET LOCAL client_min_messages = warning")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(IMPORT_LOCK_KEY)
             .execute(&mut *tx)
@@ -117,10 +122,18 @@ impl<'c> Batch<'c> {
             file: file.clone(),
             source,
         };
-        refresh_derived(&mut self.tx).await.map_err(db)?;
+        // Statistics change no geometry: only boundaries and the registry do.
+        let geometry = self.kind != "statistics";
+        refresh_derived(&mut self.tx, geometry).await.map_err(db)?;
         sqlx::query("UPDATE import_batches SET rows = $1 WHERE id = $2")
             .bind(i32::try_from(rows).unwrap_or(i32::MAX))
             .bind(self.id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        // Delivered at commit: servers drop their cached responses at once.
+        sqlx::query("SELECT pg_notify('stadsatlas_data', $1)")
+            .bind(self.data_version.to_string())
             .execute(&mut *self.tx)
             .await
             .map_err(db)?;
@@ -139,12 +152,20 @@ impl<'c> Batch<'c> {
     }
 }
 
-/// District geometry and computed values depend on areas, the registry and area values;
-/// every import recomputes them all (a few thousand rows: cheap, and never stale).
-async fn refresh_derived(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query(include_str!("sql/refresh_district_geometry.sql"))
-        .execute(&mut *conn)
-        .await?;
+/// District geometry, tile geometry and computed values depend on areas, the registry and
+/// area values; every import recomputes what it can have changed (never stale).
+async fn refresh_derived(conn: &mut PgConnection, geometry: bool) -> Result<(), sqlx::Error> {
+    if geometry {
+        sqlx::query(include_str!("sql/refresh_district_geometry.sql"))
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM tile_geometry")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(include_str!("sql/refresh_tile_geometry.sql"))
+            .execute(&mut *conn)
+            .await?;
+    }
     sqlx::query("DELETE FROM indicator_values WHERE computed")
         .execute(&mut *conn)
         .await?;
