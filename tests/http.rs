@@ -2,17 +2,8 @@
 
 mod common;
 
-use common::TestDb;
-use stadsatlas::http::{router, AppState, ServerConfig};
-
-async fn spawn(state: AppState) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, router(state)).await.unwrap();
-    });
-    format!("http://{addr}")
-}
+use common::{spawn_server, TestDb};
+use stadsatlas::http::ServerConfig;
 
 #[tokio::test]
 async fn healthz_is_200_when_the_database_answers_and_503_when_not() {

@@ -227,3 +227,29 @@ pub async fn table_counts(pool: &PgPool) -> Vec<(String, i64)> {
     counts.push(("data_version".into(), version));
     counts
 }
+
+/// Serves the full router over `pool` on a free loopback port; returns the base URL.
+pub async fn spawn_server(pool: PgPool, config: stadsatlas::http::ServerConfig) -> String {
+    let state = stadsatlas::http::AppState::new(pool, config)
+        .await
+        .expect("server state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        axum::serve(listener, stadsatlas::http::router(state))
+            .await
+            .expect("serve");
+    });
+    format!("http://{addr}")
+}
+
+/// The tile (x, y) containing a lon/lat point at zoom z (Web Mercator, XYZ scheme).
+pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor();
+    let lat = lat.to_radians();
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
+    (x as u32, y as u32)
+}
