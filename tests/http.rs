@@ -8,10 +8,7 @@ use stadsatlas::http::ServerConfig;
 #[tokio::test]
 async fn healthz_is_200_when_the_database_answers_and_503_when_not() {
     let db = TestDb::empty().await;
-    let state = AppState::new(db.pool.clone(), ServerConfig::default())
-        .await
-        .unwrap();
-    let url = spawn(state).await;
+    let url = spawn_server(db.pool.clone(), ServerConfig::default()).await;
     let ok = reqwest::get(format!("{url}/healthz")).await.unwrap();
     assert_eq!(ok.status(), 200);
     let body: serde_json::Value = ok.json().await.unwrap();
