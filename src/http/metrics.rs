@@ -59,6 +59,9 @@ pub fn cache_lookup(kind: &'static str, hit: bool) {
     metrics::counter!(name, "kind" => kind).increment(1);
 }
 
+/// Prometheus metrics: requests and latencies by route and status, cache hits and misses.
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain; version=0.0.4")))]
 pub async fn render() -> Response {
     match handle() {
         Some(h) => (

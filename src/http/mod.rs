@@ -15,7 +15,6 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use sqlx::PgPool;
@@ -117,34 +116,38 @@ struct ApiDoc;
 pub fn router_and_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
+        .routes(routes!(openapi_json))
+        .routes(routes!(metrics::render))
         .merge(crate::tiles::routes())
         .merge(crate::features::routes())
         .merge(crate::api::routes())
         .split_for_parts();
-    let doc = api.clone();
     let router = router
-        .route(
-            "/openapi.json",
-            get(move || {
-                let doc = doc.clone();
-                async move { Json(doc) }
-            }),
-        )
-        .route("/metrics", get(metrics::render))
         .fallback(not_found)
+        .layer(axum::Extension(std::sync::Arc::new(api.clone())))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
                 .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
-                .expose_headers([
-                    axum::http::header::ETAG,
-                    axum::http::header::CONTENT_ENCODING,
-                ]),
+                .expose_headers([axum::http::header::ETAG, axum::http::header::CONTENT_ENCODING]),
         )
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     (router, api)
+}
+
+/// This API's OpenAPI 3.1 description, generated from the handlers.
+#[utoipa::path(get, path = "/openapi.json", tag = "service",
+    responses((status = 200, description = "OpenAPI document", content_type = "application/vnd.oai.openapi+json;version=3.1")))]
+async fn openapi_json(
+    axum::Extension(doc): axum::Extension<std::sync::Arc<utoipa::openapi::OpenApi>>,
+) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/vnd.oai.openapi+json;version=3.1")],
+        Json(doc.as_ref().clone()),
+    )
+        .into_response()
 }
 
 pub fn router(state: AppState) -> Router {
