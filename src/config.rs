@@ -87,6 +87,9 @@ pub struct ServeArgs {
     /// Size of the in-memory response cache (tiles, documents) in MiB; 0 turns it off.
     #[arg(long, env = "STADSATLAS_CACHE_MB", default_value_t = 128)]
     pub cache_mb: u64,
+    /// The built web page (made by `npm run build` in web/).
+    #[arg(long, env = "STADSATLAS_WEB_DIR", default_value_os_t = crate::web::default_dir())]
+    pub web_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

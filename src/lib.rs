@@ -12,3 +12,4 @@ pub mod import;
 pub mod model;
 pub mod status;
 pub mod tiles;
+pub mod web;

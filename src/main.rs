@@ -109,6 +109,7 @@ async fn serve(db: &Database, args: &stadsatlas::config::ServeArgs) -> Result<()
     let config = http::ServerConfig {
         public_url: args.public_url.clone(),
         cache_bytes: args.cache_mb * 1024 * 1024,
+        web_dir: Some(args.web_dir.clone()),
     };
     let state = http::AppState::new(db.pool.clone(), config)
         .await

@@ -15,8 +15,8 @@ const RINKEBY: (f64, f64) = (17.926, 59.388);
 
 fn config() -> ServerConfig {
     ServerConfig {
-        public_url: None,
         cache_bytes: 64 << 20,
+        ..ServerConfig::default()
     }
 }
 

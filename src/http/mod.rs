@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Size bound of the response cache in bytes (0: no cache).
     pub cache_bytes: u64,
+    /// The built web page (`web/dist`); `None` serves no page.
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone)]
@@ -122,8 +124,15 @@ pub fn router_and_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi)
         .merge(crate::features::routes())
         .merge(crate::api::routes())
         .split_for_parts();
+    let router = match state.config.web_dir.clone() {
+        Some(dir) => router
+            .fallback_service(crate::web::assets(&dir).fallback(axum::routing::get(not_found)))
+            .layer(axum::middleware::from_fn(move |req, next| {
+                crate::web::page_at_root(dir.clone(), req, next)
+            })),
+        None => router.fallback(not_found),
+    };
     let router = router
-        .fallback(not_found)
         .layer(axum::Extension(std::sync::Arc::new(api.clone())))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(
