@@ -544,6 +544,9 @@ async fn the_openapi_document_describes_the_api() {
     ] {
         assert!(doc["paths"][path]["get"].is_object(), "{path}");
     }
+    let values = &doc["paths"]["/api/indicators/{id}/values"]["get"]["responses"]["200"]["content"];
+    assert!(values["application/json"].is_object(), "{values}");
+    assert!(values["text/csv; charset=utf-8"].is_object(), "{values}");
     for schema in [
         "Indicator",
         "DistrictSummary",

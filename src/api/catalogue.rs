@@ -117,7 +117,7 @@ pub(super) async fn known(pool: &PgPool, id: &str) -> Result<IndicatorRow, ApiEr
 
 /// The catalogue of indicators, in display order, with the years that have values at each
 /// level.
-#[utoipa::path(get, path = "/api/indicators", tag = "indicators",
+#[utoipa::path(get, path = "/api/indicators", operation_id = "indicator_catalogue", tag = "indicators",
     responses(
         (status = 200, description = "The indicator catalogue", body = [Indicator]),
         (status = 304, description = "Not modified (If-None-Match)"),

@@ -22,12 +22,13 @@ pub const MAX_DISTRICTS: usize = 20;
 #[into_params(parameter_in = Query)]
 pub(super) struct CompareParams {
     /// 1 to 20 district ids, comma-separated, in the order the rows should have.
-    #[param(example = "rinkeby,hjallbo,araby")]
+    #[param(required = true, example = "rinkeby,hjallbo,araby")]
     districts: Option<String>,
     /// Indicator id (see /api/indicators).
-    #[param(example = "employment_rate")]
+    #[param(required = true, example = "employment_rate")]
     indicator: Option<String>,
     /// Default: the latest year with district values of the indicator.
+    #[param(value_type = Option<i16>)]
     year: Option<String>,
 }
 
@@ -121,7 +122,7 @@ fn parse_districts(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
 
 /// Compares districts on one indicator: rows in the order asked for, with each district's
 /// rank among all districts and its municipality's value.
-#[utoipa::path(get, path = "/api/compare", tag = "indicators", params(CompareParams),
+#[utoipa::path(get, path = "/api/compare", operation_id = "compare_districts", tag = "indicators", params(CompareParams),
     responses(
         (status = 200, description = "The comparison", body = Comparison),
         (status = 400, description = "Missing, unknown or too many districts; unknown indicator; year without data",

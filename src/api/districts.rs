@@ -152,7 +152,7 @@ async fn summaries(
 }
 
 /// All districts, ordered by name (Swedish alphabetical order).
-#[utoipa::path(get, path = "/api/districts", tag = "indicators",
+#[utoipa::path(get, path = "/api/districts", operation_id = "district_list", tag = "indicators",
     responses(
         (status = 200, description = "All districts", body = [DistrictSummary]),
         (status = 304, description = "Not modified (If-None-Match)"),
@@ -177,6 +177,7 @@ pub(super) async fn list(
 #[into_params(parameter_in = Query)]
 pub(super) struct SearchParams {
     /// 1 to 100 characters; case and accents are ignored (`hjallbo` finds Hjällbo).
+    #[param(required = true, example = "hjallbo")]
     q: Option<String>,
 }
 
@@ -211,7 +212,7 @@ struct SearchRow {
 /// Searches district, RegSO area and municipality names (prefix or substring, case- and
 /// accent-insensitive). Best first: exact names, then name prefixes, word prefixes and
 /// substrings; districts before municipalities before areas. At most 20 hits.
-#[utoipa::path(get, path = "/api/search", tag = "indicators", params(SearchParams),
+#[utoipa::path(get, path = "/api/search", operation_id = "search", tag = "indicators", params(SearchParams),
     responses(
         (status = 200, description = "Up to 20 hits, best first", body = [SearchHit]),
         (status = 400, description = "`q` missing, empty or longer than 100 characters",
@@ -390,7 +391,7 @@ pub(super) async fn district_values(
 
 /// A district's profile: its fields, member areas and, for every indicator, the latest
 /// value with the municipality's and Sweden's, ranks and the series over all years.
-#[utoipa::path(get, path = "/api/districts/{id}", tag = "indicators",
+#[utoipa::path(get, path = "/api/districts/{id}", operation_id = "district_profile", tag = "indicators",
     params(("id" = String, Path, description = "District id", example = "rinkeby")),
     responses(
         (status = 200, description = "The district profile", body = DistrictProfile),

@@ -17,9 +17,10 @@ use crate::http::{ApiError, AppState, CachePolicy, Payload};
 #[into_params(parameter_in = Query)]
 pub(super) struct ValuesParams {
     /// `areas` (RegSO), `districts` or `kommuner` (municipalities).
-    #[param(example = "districts")]
+    #[param(required = true, example = "districts")]
     level: Option<String>,
     /// Default: the latest year with values at that level.
+    #[param(value_type = Option<i16>)]
     year: Option<String>,
     /// `json` (default) or `csv` (UTF-8 with BOM, comma-separated, decimal point).
     format: Option<String>,
@@ -78,13 +79,12 @@ pub const CSV_HEADER: [&str; 11] = [
 
 /// Every value of an indicator for one level and year, as JSON or CSV. Missing values are
 /// `null` (JSON) or empty cells (CSV), never 0.
-#[utoipa::path(get, path = "/api/indicators/{id}/values", tag = "indicators",
+#[utoipa::path(get, path = "/api/indicators/{id}/values", operation_id = "indicator_values", tag = "indicators",
     params(("id" = String, Path, description = "Indicator id", example = "employment_rate"),
            ValuesParams),
     responses(
-        (status = 200, description = "The values", body = IndicatorValues),
-        (status = 200, description = "The values as CSV (`format=csv`), UTF-8 with BOM, header `code,name,kommun,kommun_name,indicator,year,value,unit,computed,coverage,source`",
-         body = String, content_type = "text/csv; charset=utf-8"),
+        (status = 200, description = "The values; with `format=csv`, CSV in UTF-8 with BOM, comma-separated, decimal point, header `code,name,kommun,kommun_name,indicator,year,value,unit,computed,coverage,source`, missing values as empty cells",
+         content((IndicatorValues = "application/json"), (String = "text/csv; charset=utf-8"))),
         (status = 400, description = "Unknown indicator, level or format; year without values",
          body = crate::http::problem::Problem, content_type = "application/problem+json"),
     ))]
