@@ -529,32 +529,3 @@ async fn responses_revalidate_with_etags_and_compress() {
         .unwrap();
     assert_eq!(out, plain);
 }
-
-#[tokio::test]
-async fn the_openapi_document_describes_the_api() {
-    let (url, _db) = serve().await;
-    let doc = json(&format!("{url}/openapi.json")).await;
-    for path in [
-        "/api/indicators",
-        "/api/districts",
-        "/api/districts/{id}",
-        "/api/search",
-        "/api/compare",
-        "/api/indicators/{id}/values",
-    ] {
-        assert!(doc["paths"][path]["get"].is_object(), "{path}");
-    }
-    let values = &doc["paths"]["/api/indicators/{id}/values"]["get"]["responses"]["200"]["content"];
-    assert!(values["application/json"].is_object(), "{values}");
-    assert!(values["text/csv; charset=utf-8"].is_object(), "{values}");
-    for schema in [
-        "Indicator",
-        "DistrictSummary",
-        "DistrictProfile",
-        "Comparison",
-        "IndicatorValues",
-        "SearchHit",
-    ] {
-        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
-    }
-}
