@@ -261,16 +261,19 @@ async fn conformance(
         .await
 }
 
+/// bbox (xmin, ymin, xmax, ymax) in CRS84 and first and last year of indicator values.
+type ExtentRow = (
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<i32>,
+    Option<i32>,
+);
+
 /// The collection document of `c`, with its extent computed from the data.
 async fn collection_doc(state: &AppState, base: &str, c: Collection) -> Result<Value, ApiError> {
-    let row: (
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<i32>,
-        Option<i32>,
-    ) = sqlx::query_as(META_SQL)
+    let row: ExtentRow = sqlx::query_as(META_SQL)
         .bind(c.level())
         .fetch_one(&state.pool)
         .await?;
