@@ -4,7 +4,10 @@
 //! (programme districts), each with the indicator values of the catalogue as properties:
 //! `<indicator>` (value, `null` when missing), `<indicator>_year` (the year the value is of)
 //! and, for districts, `<indicator>_coverage`. By default each indicator's latest year with
-//! data at the collection's level is used; `year=` picks one year for all indicators.
+//! data at the collection's level is used; `year=` picks one year for all indicators (then
+//! `<indicator>_year` is that year, and the value `null` where there is none for it).
+//! `timeStamp` is the time of the last import (`data_version.updated_at`), the moment the
+//! data answered was current; a per-request clock would change every body and defeat ETags.
 //!
 //! Each FeatureCollection (features, counts, links) is built by PostgreSQL in one query
 //! (`sql/prelude.sql` + the collection's `matched` + `sql/tail.sql`), so geometry goes from
