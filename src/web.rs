@@ -37,11 +37,7 @@ pub async fn page_at_root(dir: PathBuf, req: Request, next: Next) -> Response {
     if req.uri().path() == "/" && wants_html(&req) {
         let index = dir.join("index.html");
         return match tokio::fs::read_to_string(&index).await {
-            Ok(html) => (
-                [(header::CACHE_CONTROL, "no-cache")],
-                Html(html),
-            )
-                .into_response(),
+            Ok(html) => ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response(),
             Err(e) => {
                 tracing::warn!(file = %index.display(), error = %e, "the web page is not built");
                 (

@@ -139,7 +139,10 @@ pub fn router_and_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi)
             CorsLayer::new()
                 .allow_origin(Any)
                 .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
-                .expose_headers([axum::http::header::ETAG, axum::http::header::CONTENT_ENCODING]),
+                .expose_headers([
+                    axum::http::header::ETAG,
+                    axum::http::header::CONTENT_ENCODING,
+                ]),
         )
         .layer(TraceLayer::new_for_http())
         .with_state(state);
@@ -153,7 +156,10 @@ async fn openapi_json(
     axum::Extension(doc): axum::Extension<std::sync::Arc<utoipa::openapi::OpenApi>>,
 ) -> Response {
     (
-        [(axum::http::header::CONTENT_TYPE, "application/vnd.oai.openapi+json;version=3.1")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/vnd.oai.openapi+json;version=3.1",
+        )],
         Json(doc.as_ref().clone()),
     )
         .into_response()
