@@ -88,7 +88,7 @@ export async function renderCompare(app) {
       h('td', { class: 'num' }, r.coverage == null ? h('span', { class: 'missing' }, '–') : `${fmt(r.coverage * 100, 0, st.lang)} %`),
       h('td', { class: 'num' }, r.rank ? t('rank_of', r.rank.rank, r.rank.of) : h('span', { class: 'missing' }, '–'))))));
 
-  const csv = h('button', { type: 'button', class: 'secondary', id: 'compare-csv', onclick: () => downloadCsv(app, c, cat) }, `⭳ ${t('download_csv')}`);
+  const csv = h('button', { type: 'button', class: 'secondary', id: 'compare-csv', onclick: () => downloadCsv(app, c, cat) }, t('download_csv'));
   body.replaceChildren(
     h('div', { class: 'table-wrap' }, table),
     h('div', { class: 'actions' }, csv),

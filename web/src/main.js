@@ -523,7 +523,7 @@ export function setView(view, push = true) {
   document.querySelectorAll('[data-view]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.view === view)));
   $('#table-view').hidden = view !== 'table';
   $('#compare-view').hidden = view !== 'compare';
-  document.body.dataset.view = view;
+  document.body.dataset.mode = view;
   if (view === 'table') renderTable(app);
   if (view === 'compare') renderCompare(app);
   if (push) pushState();

@@ -1,7 +1,7 @@
 // The district panel: who, where, which programmes, every indicator beside the
 // municipality and Sweden, ranks, series, coverage and sources.
 import { h, s, getJSON, fmt } from './util.js';
-import { closePanel, setCompare, valueCell, indicatorName, sourceLine, indicator } from './main.js';
+import { closePanel, setCompare, valueCell, indicatorName, sourceLine, indicator, unitShort } from './main.js';
 
 let token = 0;
 
@@ -30,7 +30,7 @@ export async function renderPanel(app, id) {
 
   const programmes = h('ul', { class: 'programmes' }, ...(p.programmes || []).map((pr) =>
     h('li', {}, h('span', {}, pr.name, pr.period ? ` (${pr.period})` : ''), ' ',
-      h('span', { class: `badge ${pr.evidence}`, title: pr.note || '' }, t('evidence')[pr.evidence] || pr.evidence))));
+      h('span', { class: `badge ${pr.evidence}`, title: [pr.note, pr.source].filter(Boolean).join(' — ') }, t('evidence')[pr.evidence] || pr.evidence))));
 
   const rows = (p.indicators || []).map((ind) => {
     const r = ind.rank?.among_districts;
@@ -38,10 +38,10 @@ export async function renderPanel(app, id) {
     const isCurrent = ind.id === app.state.indicator;
     return h('tr', { class: isCurrent ? 'current' : '', 'data-indicator': ind.id },
       h('th', { scope: 'row' }, ind.name?.[lang] || ind.name?.sv || ind.id,
-        ind.latest?.year ? h('span', { class: 'year' }, ` ${ind.latest.year}`) : null),
-      h('td', { class: 'num', 'data-col': 'district' }, valueCell(ind.latest?.value ?? null, cat)),
-      h('td', { class: 'num', 'data-col': 'kommun' }, valueCell(ind.kommun?.value ?? null, cat)),
-      h('td', { class: 'num', 'data-col': 'sweden' }, valueCell(ind.sweden?.value ?? null, cat)),
+        h('span', { class: 'year' }, ` ${[unitShort(cat), ind.latest?.year].filter(Boolean).join(', ')}`)),
+      h('td', { class: 'num', 'data-col': 'district' }, valueCell(ind.latest?.value ?? null, cat, false)),
+      h('td', { class: 'num', 'data-col': 'kommun' }, valueCell(ind.kommun?.value ?? null, cat, false)),
+      h('td', { class: 'num', 'data-col': 'sweden' }, valueCell(ind.sweden?.value ?? null, cat, false)),
       h('td', { class: 'num', 'data-col': 'rank' }, r ? t('rank_of', r.rank, r.of) : h('span', { class: 'missing' }, '–')));
   });
 
@@ -77,7 +77,7 @@ export async function renderPanel(app, id) {
         h('th', { scope: 'col', class: 'num' }, t('col_district')),
         h('th', { scope: 'col', class: 'num' }, `${t('col_kommun')}`, h('br'), h('span', { class: 'sub' }, p.kommun_name)),
         h('th', { scope: 'col', class: 'num' }, t('col_sweden')),
-        h('th', { scope: 'col', class: 'num' }, t('col_rank')))),
+        h('th', { scope: 'col', class: 'num' }, t('col_rank_short')))),
       h('tbody', {}, ...rows))),
     h('p', { class: 'hint' }, t('rank_note')),
     series.length ? h('h3', {}, t('series')) : null,
