@@ -14,6 +14,10 @@ const ORIGIN = location.origin;
 const DEFAULT_VIEW = { lng: 15.6, lat: 62.4, z: 3.9 };
 const MISSING = '#c8c8c8';
 
+// Two workers parse tiles in parallel (MapLibre's default is half the cores, i.e. one here).
+maplibregl.setWorkerCount(Math.min(3, Math.max(2, navigator.hardwareConcurrency || 2)));
+maplibregl.prewarm();
+
 export const app = {
   state: {
     lang: 'sv', indicator: null, year: null, cls: 'quantiles', sel: null, cmp: [], view: 'map',
@@ -196,15 +200,18 @@ function setDistrictFilters() {
 }
 
 let idleWaiters = [];
+let paintPending = true; // until the first classified style is set
 function markBusy() {
   window.__atlasIdle = false;
 }
 
-function initMap(style) {
+const PLACEHOLDER = { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#dfe9f1' } }] };
+
+function initMap() {
   const st = app.state;
   const map = new maplibregl.Map({
     container: 'map',
-    style: adaptStyle(style),
+    style: PLACEHOLDER,
     center: [st.lng, st.lat],
     zoom: st.z,
     minZoom: 3,
@@ -224,7 +231,7 @@ function initMap(style) {
   map.on('styleimagemissing', (e) => {
     if (e.id === 'hatch' && !map.hasImage('hatch')) map.addImage('hatch', hatchImage());
   });
-  map.on('load', () => {
+  map.on('style.load', () => {
     setDistrictFilters();
     applyLayerToggles();
   });
@@ -265,7 +272,18 @@ function initMap(style) {
   return map;
 }
 
-let paintPending = false;
+
+/** Class breaks and palette from the values (or, without the values API, the style's own quantile breaks). */
+function classify(values, style) {
+  const ind = indicator();
+  if (values?.values) {
+    app.values = { indicator: app.state.indicator, year: app.state.year, values: values.values };
+    app.breaks = breaksFor(app.state.cls, values.values.map((v) => v.value), 5);
+  } else {
+    app.breaks = style?.metadata?.['stadsatlas:breaks'] || [];
+  }
+  app.palette = ind?.higher_is_better === false ? [...YLGNBU5].reverse() : YLGNBU5;
+}
 
 /** Classify the current indicator/year and colour the map and legend. */
 async function updateChoropleth() {
@@ -282,16 +300,13 @@ async function updateChoropleth() {
     app.values = null;
   }
   if (st.indicator !== ind?.id) { paintPending = false; return; }
-  if (values) {
-    app.breaks = breaksFor(st.cls, values.map((v) => v.value), 5);
-  } else {
-    // Without the values API: the server's own (quantile) breaks from the style.
+  let style = null;
+  if (!values) {
     try {
-      const style = await getJSON(`/styles/atlas.json?indicator=${encodeURIComponent(st.indicator)}&year=${st.year}`);
-      app.breaks = style.metadata?.['stadsatlas:breaks'] || [];
-    } catch { app.breaks = []; }
+      style = await getJSON(`/styles/atlas.json?indicator=${encodeURIComponent(st.indicator)}&year=${st.year}`);
+    } catch { /* no breaks */ }
   }
-  app.palette = ind?.higher_is_better === false ? [...YLGNBU5].reverse() : YLGNBU5;
+  classify(values ? { values } : null, style);
   const map = app.map;
   if (map) {
     const areas = map.getSource('areas');
@@ -590,29 +605,51 @@ async function boot() {
   renderStaticText();
   initControls();
   initSearch();
-  const [inds, dists] = await Promise.allSettled([getJSON('/api/indicators'), getJSON('/api/districts')]);
-  app.districts = dists.status === 'fulfilled' ? dists.value : [];
   const st = app.state;
-  let style;
+  const q = (ind, year) => `indicator=${encodeURIComponent(ind)}${year ? '&year=' + year : ''}`;
+  const want = st.indicator || 'employment_rate';
+  // All first requests at once (index.html started them already); the map's WebGL set-up
+  // runs meanwhile.
+  const early = Promise.allSettled([
+    getJSON('/api/indicators'), getJSON('/api/districts'),
+    getJSON(`/styles/atlas.json?${q(want, st.year)}`),
+    getJSON(`/api/indicators/${encodeURIComponent(want)}/values?level=areas${st.year ? '&year=' + st.year : ''}`),
+  ]);
+  performance.mark('atlas:boot');
+  initMap();
+  performance.mark('atlas:map-created');
+  const [inds, dists, style0, values0] = await early;
+  app.districts = dists.status === 'fulfilled' ? dists.value : [];
+  let style = style0.status === 'fulfilled' ? style0.value : null;
+  let values = values0.status === 'fulfilled' ? values0.value : null;
   if (inds.status === 'fulfilled' && inds.value.length) {
     app.indicators = inds.value;
+    st.indicator = want;
     if (!indicator()) st.indicator = indicator('employment_rate') ? 'employment_rate' : app.indicators[0].id;
     const ys = yearsOf(indicator());
-    if (!st.year || !ys.includes(st.year)) st.year = indicator().latest_year ?? ys[0];
-    style = await getJSON(`/styles/atlas.json?indicator=${encodeURIComponent(st.indicator)}&year=${st.year}`);
+    if (!st.year || !ys.includes(st.year)) st.year = style?.metadata?.['stadsatlas:year'] ?? indicator().latest_year ?? ys[0];
   } else {
     // Without the catalogue: the style's own indicator.
-    const q = st.indicator ? `?indicator=${encodeURIComponent(st.indicator)}${st.year ? '&year=' + st.year : ''}` : '';
-    style = await getJSON(`/styles/atlas.json${q}`);
+    if (!style) style = await getJSON('/styles/atlas.json');
     const m = style.metadata || {};
     st.indicator = m['stadsatlas:indicator'];
     st.year = m['stadsatlas:year'];
     app.indicators = [{ id: st.indicator, name: m['stadsatlas:indicator_name'] || { sv: st.indicator }, unit: m['stadsatlas:unit'], decimals: 1, higher_is_better: true, years: { regso: [st.year] } }];
   }
+  if (!style || style.metadata?.['stadsatlas:indicator'] !== st.indicator || style.metadata?.['stadsatlas:year'] !== st.year) {
+    style = await getJSON(`/styles/atlas.json?${q(st.indicator, st.year)}`);
+  }
+  if (!values || values.indicator?.id !== st.indicator || values.year !== st.year) {
+    values = await getJSON(`/api/indicators/${encodeURIComponent(st.indicator)}/values?level=areas&year=${st.year}`).catch(() => null);
+  }
   history.replaceState(null, '', urlOf(st));
   renderIndicatorControls();
-  initMap(style);
-  await updateChoropleth();
+  classify(values, style);
+  performance.mark('atlas:data');
+  app.map.setStyle(adaptStyle(style));
+  performance.mark('atlas:style-set');
+  paintPending = false;
+  renderLegend();
   setView(st.view, false);
   if (st.sel) selectDistrict(st.sel, { fit: false, push: false });
 }

@@ -32,8 +32,10 @@ export class HttpError extends Error {
 const cache = new Map();
 export async function getJSON(url, { cached = true } = {}) {
   if (cached && cache.has(url)) return cache.get(url);
+  const early = window.__prefetch?.[url];
+  if (early) delete window.__prefetch[url];
   const p = (async () => {
-    const r = await fetch(url, { headers: { Accept: 'application/json' } });
+    const r = await (early || fetch(url, { headers: { Accept: 'application/json' } }));
     if (!r.ok) {
       let detail = '';
       try { detail = (await r.json()).detail || ''; } catch { /* not JSON */ }
