@@ -412,6 +412,7 @@ function initSearch() {
   let hits = [];
   let active = -1;
   let pending = null;
+  let gen = 0; // bumped when a choice closes the list: late answers must not reopen it
 
   const close = () => {
     list.hidden = true;
@@ -437,6 +438,7 @@ function initSearch() {
     else input.removeAttribute('aria-activedescendant');
   };
   const search = async (q) => {
+    const my = gen;
     q = q.trim();
     if (q.length < 2) { hits = []; close(); return; }
     try {
@@ -447,7 +449,7 @@ function initSearch() {
       hits = app.districts.filter((d) => d.name.toLocaleLowerCase('sv').includes(f))
         .map((d) => ({ kind: 'district', id: d.id, name: d.name, kommun_name: d.kommun_name, bbox: d.bbox }));
     }
-    if (input.value.trim() !== q) return;
+    if (input.value.trim() !== q || my !== gen) return;
     active = -1;
     render();
   };
@@ -456,6 +458,7 @@ function initSearch() {
     const hit = hits[i];
     if (!hit) return;
     input.value = hit.name;
+    gen++;
     close();
     if (hit.kind === 'district') selectDistrict(hit.id, { bbox: hit.bbox, fit: true });
     else if (hit.bbox) {
