@@ -153,6 +153,21 @@ function fillExpression() {
   return ['case', ['has', 'value'], step, MISSING];
 }
 
+/** The style with its sources' TileJSON inlined (saves a round trip after the map starts). */
+async function inlineTileJson(style) {
+  const sources = {};
+  await Promise.all(Object.entries(style.sources).map(async ([id, src]) => {
+    sources[id] = src;
+    if (!src.url) return;
+    try {
+      const tj = await getJSON(src.url);
+      sources[id] = { type: src.type, tiles: tj.tiles, minzoom: tj.minzoom, maxzoom: tj.maxzoom, bounds: tj.bounds,
+        attribution: tj.attribution || src.attribution };
+    } catch { /* keep the URL */ }
+  }));
+  return { ...style, sources };
+}
+
 /** Our style from the server, with the layers the page needs added. */
 function adaptStyle(style) {
   const layers = [];
@@ -205,13 +220,11 @@ function markBusy() {
   window.__atlasIdle = false;
 }
 
-const PLACEHOLDER = { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#dfe9f1' } }] };
-
-function initMap() {
+function initMap(style) {
   const st = app.state;
   const map = new maplibregl.Map({
     container: 'map',
-    style: PLACEHOLDER,
+    style,
     center: [st.lng, st.lat],
     zoom: st.z,
     minZoom: 3,
@@ -312,7 +325,7 @@ async function updateChoropleth() {
     const areas = map.getSource('areas');
     const districts = map.getSource('districts');
     const want = tileJsonUrl('areas');
-    if (areas && areas.url !== want) {
+    if (areas && (areas.url || '') !== want) {
       areas.setUrl(want);
       districts?.setUrl(tileJsonUrl('districts'));
     }
@@ -611,16 +624,14 @@ async function boot() {
   const st = app.state;
   const q = (ind, year) => `indicator=${encodeURIComponent(ind)}${year ? '&year=' + year : ''}`;
   const want = st.indicator || 'employment_rate';
-  // All first requests at once (index.html started them already); the map's WebGL set-up
-  // runs meanwhile.
+  // All first requests at once (index.html started them already, so they are usually here
+  // by the time this module runs).
   const early = Promise.allSettled([
     getJSON('/api/indicators'), getJSON('/api/districts'),
     getJSON(`/styles/atlas.json?${q(want, st.year)}`),
     getJSON(`/api/indicators/${encodeURIComponent(want)}/values?level=areas${st.year ? '&year=' + st.year : ''}`),
   ]);
   performance.mark('atlas:boot');
-  initMap();
-  performance.mark('atlas:map-created');
   const [inds, dists, style0, values0] = await early;
   app.districts = dists.status === 'fulfilled' ? dists.value : [];
   let style = style0.status === 'fulfilled' ? style0.value : null;
@@ -645,12 +656,13 @@ async function boot() {
   if (!values || values.indicator?.id !== st.indicator || values.year !== st.year) {
     values = await getJSON(`/api/indicators/${encodeURIComponent(st.indicator)}/values?level=areas&year=${st.year}`).catch(() => null);
   }
+  style = await inlineTileJson(style);
   history.replaceState(null, '', urlOf(st));
   renderIndicatorControls();
   classify(values, style);
   performance.mark('atlas:data');
-  app.map.setStyle(adaptStyle(style));
-  performance.mark('atlas:style-set');
+  initMap(adaptStyle(style));
+  performance.mark('atlas:map-created');
   paintPending = false;
   renderLegend();
   setView(st.view, false);
