@@ -407,9 +407,40 @@ const LAYER_GROUPS = {
   labels: ['district-labels'],
 };
 
+/** One checkbox per programme (from the district list); unchecked programmes' districts are hidden. */
+function renderProgrammeToggles() {
+  const box = $('#programme-toggles');
+  const seen = new Map();
+  for (const d of app.districts) for (const p of d.programmes || []) if (!seen.has(p.id)) seen.set(p.id, p);
+  const checked = new Set([...box.querySelectorAll('input')].filter((i) => !i.checked).map((i) => i.value));
+  box.querySelectorAll('label').forEach((l) => l.remove());
+  for (const p of [...seen.values()].sort((a, b) => (a.period || '').localeCompare(b.period || ''))) {
+    box.append(h('label', {}, h('input', { type: 'checkbox', value: p.id, checked: !checked.has(p.id), 'data-programme': p.id,
+      onchange: applyLayerToggles }), ' ', h('span', {}, `${p.name}${p.period && !p.name.includes(p.period) ? ` (${p.period})` : ''}`)));
+  }
+  box.hidden = seen.size === 0;
+}
+
+function programmeFilter() {
+  const boxes = [...document.querySelectorAll('[data-programme]')];
+  if (!boxes.length || boxes.every((b) => b.checked)) return null;
+  // By district id (the label points do not carry the programmes).
+  const on = new Set(boxes.filter((b) => b.checked).map((b) => b.value));
+  const ids = app.districts.filter((d) => (d.programmes || []).some((p) => on.has(p.id))).map((d) => d.id);
+  return ['in', ['get', 'id'], ['literal', ids]];
+}
+
 function applyLayerToggles() {
   const map = app.map;
   if (!map) return;
+  const pf = programmeFilter();
+  const withP = (f) => (pf ? ['all', f, pf] : f);
+  if (map.getLayer('districts-original')) {
+    map.setFilter('districts-original', withP(['==', ['get', 'status'], 'original']));
+    map.setFilter('districts-candidate', withP(['==', ['get', 'status'], 'candidate']));
+    map.setFilter('districts-fill', pf);
+    map.setFilter('district-labels', pf);
+  }
   document.querySelectorAll('[data-layer]').forEach((cb) => {
     for (const id of LAYER_GROUPS[cb.dataset.layer] || []) {
       if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', cb.checked ? 'visible' : 'none');
@@ -659,6 +690,7 @@ async function boot() {
   style = await inlineTileJson(style);
   history.replaceState(null, '', urlOf(st));
   renderIndicatorControls();
+  renderProgrammeToggles();
   classify(values, style);
   performance.mark('atlas:data');
   initMap(adaptStyle(style));
