@@ -338,6 +338,64 @@ describe('the web atlas', () => {
     await page.close();
   });
 
+  test('layer toggles hide districts by programme and status', async () => {
+    const page = await newPage();
+    await open(page, '?map=9.50/57.75000/12.00000');
+    const drawn = () => page.evaluate(() => [...new Set(window.__atlas.map
+      .queryRenderedFeatures({ layers: ['districts-original', 'districts-candidate'] }).map((f) => f.properties.id))].sort());
+    const all = await drawn();
+    assert.ok(all.includes('hjallbo') && all.includes('lovgarden'), all.join());
+    const districts = await api('/api/districts');
+    const programmes = [...new Set(districts.flatMap((d) => d.programmes.map((p) => p.id)))];
+    assert.equal(await page.locator('[data-programme]').count(), programmes.length);
+    // Only the 1999 programme left on: exactly its districts stay.
+    for (const p of programmes) if (p !== 'storstad_1999') await page.locator(`[data-programme="${p}"]`).uncheck();
+    await waitIdle(page);
+    const in1999 = new Set(districts.filter((d) => d.programmes.some((p) => p.id === 'storstad_1999')).map((d) => d.id));
+    const left = await drawn();
+    assert.ok(left.length > 0 && left.every((id) => in1999.has(id)), left.join());
+    // Candidates off: no dashed outlines.
+    await page.locator('[data-layer="candidate"]').uncheck();
+    await waitIdle(page);
+    assert.equal(await page.evaluate(() => window.__atlas.map.getLayoutProperty('districts-candidate', 'visibility')), 'none');
+    await page.close();
+  });
+
+  test('text meets WCAG AA contrast (4.5:1) on its actual background', async () => {
+    const page = await newPage();
+    await open(page, '?district=rinkeby&compare=rinkeby,araby&view=compare');
+    await page.locator('#panel h2', { hasText: 'Rinkeby' }).waitFor();
+    await page.locator('#compare-table tbody tr').nth(1).waitFor();
+    const bad = await page.evaluate(() => {
+      const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+      const lum = ([r, g, b]) => {
+        const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+      };
+      const bg = (el) => {
+        for (let e = el; e; e = e.parentElement) {
+          const c = rgb(getComputedStyle(e).backgroundColor);
+          if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const out = [];
+      const els = document.querySelectorAll('label, legend, h1, h2, h3, p, li, th, td, button, span, option, caption, figcaption');
+      for (const el of els) {
+        if (!el.offsetParent || ![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+        if (el.closest('.maplibregl-ctrl, .swatch, svg')) continue;
+        const st = getComputedStyle(el);
+        const a = lum(rgb(st.color).slice(0, 3));
+        const b = lum(bg(el));
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        if (ratio < 4.5) out.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+      }
+      return out;
+    });
+    assert.deepEqual(bad, []);
+    await page.close();
+  });
+
   test('no console errors and no request left 127.0.0.1', () => {
     assert.ok(requests.length > 20, `requests recorded: ${requests.length}`);
     const outside = requests.filter((u) => {

@@ -63,6 +63,7 @@ export const TEXT = {
     units: { percent: '%', persons: 'personer', price_base_amounts: 'prisbasbelopp' },
     unit_long: { percent: 'procent', persons: 'antal personer', price_base_amounts: 'prisbasbelopp' },
     selected_status: (n) => `${n} vald`,
+    zoom_note: (n) => `Statistik per RegSO-område finns för ${n} kommuner. Zooma in, sök eller öppna tabellen.`,
   },
   en: {
     skip: 'Skip to the controls',
@@ -127,5 +128,6 @@ export const TEXT = {
     units: { percent: '%', persons: 'persons', price_base_amounts: 'price base amounts' },
     unit_long: { percent: 'per cent', persons: 'number of persons', price_base_amounts: 'price base amounts' },
     selected_status: (n) => `${n} selected`,
+    zoom_note: (n) => `Statistics by RegSO area cover ${n} municipalities. Zoom in, search or open the table.`,
   },
 };

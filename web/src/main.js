@@ -256,6 +256,7 @@ function initMap(style) {
     idleWaiters = [];
     w.forEach((f) => f());
   });
+  map.on('zoom', updateZoomNote);
   map.on('moveend', (e) => {
     if (e.fromHistory) return;
     replaceState();
@@ -333,6 +334,7 @@ async function updateChoropleth() {
   }
   paintPending = false;
   renderLegend();
+  updateZoomNote();
   if (map) map.triggerRepaint();
   if (st.view === 'table') renderTable(app);
   if (st.view === 'compare') renderCompare(app);
@@ -341,6 +343,13 @@ async function updateChoropleth() {
 // ---------------------------------------------------------------- controls
 
 const $ = (sel) => document.querySelector(sel);
+
+function updateZoomNote() {
+  const note = $('#zoom-note');
+  const n = new Set((app.values?.values || []).filter((v) => v.value != null).map((v) => v.kommun)).size;
+  note.hidden = !app.map || app.map.getZoom() >= 6 || !n;
+  if (!note.hidden) note.textContent = app.t('zoom_note', n);
+}
 
 function renderStaticText() {
   const t = TEXT[app.state.lang];
@@ -623,6 +632,7 @@ function initControls() {
 
 function renderAll() {
   renderStaticText();
+  updateZoomNote();
   renderIndicatorControls();
   renderLegend();
   if (app.state.sel) renderPanel(app, app.state.sel);
@@ -695,6 +705,7 @@ async function boot() {
   performance.mark('atlas:data');
   initMap(adaptStyle(style));
   performance.mark('atlas:map-created');
+  updateZoomNote();
   paintPending = false;
   renderLegend();
   setView(st.view, false);

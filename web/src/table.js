@@ -48,7 +48,7 @@ export async function renderTable(app) {
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, t('col_code')),
         h('th', { scope: 'col' }, t('col_area')),
-        level !== 'kommuner' ? h('th', { scope: 'col' }, t('col_kommun')) : null,
+        level !== 'kommuner' ? h('th', { scope: 'col' }, t('col_kommun_short')) : null,
         h('th', { scope: 'col', class: 'num' }, `${t('col_value')} (${unit})`),
         useClasses ? h('th', { scope: 'col', class: 'num' }, t('col_class')) : null)),
       h('tbody', {}, ...shown.map((v) => {
