@@ -1,6 +1,8 @@
 //! Prometheus metrics at `/metrics`: requests and latencies by route and status, response
 //! cache hits and misses by kind.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -22,7 +24,19 @@ fn handle() -> Option<&'static PrometheusHandle> {
                 ])
                 .ok()?;
             match builder.install_recorder() {
-                Ok(h) => Some(h),
+                Ok(h) => {
+                    // Histograms keep raw samples until upkeep folds them into buckets:
+                    // without it memory grows with every request.
+                    let upkeep = h.clone();
+                    std::thread::Builder::new()
+                        .name("metrics-upkeep".into())
+                        .spawn(move || loop {
+                            std::thread::sleep(std::time::Duration::from_secs(5));
+                            upkeep.run_upkeep();
+                        })
+                        .ok()?;
+                    Some(h)
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot install the metrics recorder");
                     None
@@ -32,31 +46,61 @@ fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// Metric handles by route and status, per worker thread: a request then costs a hash
+/// lookup without allocation or locking, not a registry lookup with new label strings.
+type Handles = HashMap<String, (metrics::Histogram, HashMap<u16, metrics::Counter>)>;
+thread_local! {
+    static HANDLES: RefCell<Handles> = RefCell::new(HashMap::new());
+}
+
 /// Middleware: counts and times every request by its route template.
 pub async fn track(req: Request, next: Next) -> Response {
     let _ = handle();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let started = Instant::now();
     let response = next.run(req).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("stadsatlas_http_requests_total", "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("stadsatlas_http_request_duration_seconds", "route" => route)
-        .record(started.elapsed().as_secs_f64());
+    let route = route.as_ref().map_or("unmatched", |p| p.as_str());
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed().as_secs_f64();
+    HANDLES.with_borrow_mut(|handles| {
+        if !handles.contains_key(route) {
+            let histogram = metrics::histogram!(
+                "stadsatlas_http_request_duration_seconds", "route" => route.to_string());
+            handles.insert(route.to_string(), (histogram, HashMap::new()));
+        }
+        if let Some((histogram, counters)) = handles.get_mut(route) {
+            histogram.record(elapsed);
+            counters
+                .entry(status)
+                .or_insert_with(|| {
+                    metrics::counter!("stadsatlas_http_requests_total",
+                        "route" => route.to_string(), "status" => status.to_string())
+                })
+                .increment(1);
+        }
+    });
     response
 }
 
+thread_local! {
+    static CACHE_HANDLES: RefCell<HashMap<(&'static str, bool), metrics::Counter>> =
+        RefCell::new(HashMap::new());
+}
+
 pub fn cache_lookup(kind: &'static str, hit: bool) {
-    let name = if hit {
-        "stadsatlas_cache_hits_total"
-    } else {
-        "stadsatlas_cache_misses_total"
-    };
-    metrics::counter!(name, "kind" => kind).increment(1);
+    CACHE_HANDLES.with_borrow_mut(|handles| {
+        handles
+            .entry((kind, hit))
+            .or_insert_with(|| {
+                let name = if hit {
+                    "stadsatlas_cache_hits_total"
+                } else {
+                    "stadsatlas_cache_misses_total"
+                };
+                metrics::counter!(name, "kind" => kind)
+            })
+            .increment(1);
+    });
 }
 
 /// Prometheus metrics: requests and latencies by route and status, cache hits and misses.

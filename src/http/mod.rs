@@ -91,7 +91,7 @@ impl AppState {
         Fut: std::future::Future<Output = Result<Payload, ApiError>>,
     {
         let key = format!("{}|{kind}|{key}", self.version.get());
-        let (entry, hit) = self.cache.get_or_produce(key, produce).await?;
+        let (entry, hit) = self.cache.get_or_produce(key, headers, produce).await?;
         metrics::cache_lookup(kind, hit);
         Ok(pipeline::respond(headers, &entry, policy))
     }

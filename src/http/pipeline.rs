@@ -79,15 +79,20 @@ pub struct Encoded {
 const MIN_COMPRESS: usize = 512;
 
 impl Encoded {
+    /// Encodes every variant (for the cache, which serves all clients).
     pub fn new(payload: Payload) -> Encoded {
+        Self::with_codings(payload, true, true)
+    }
+
+    fn with_codings(payload: Payload, want_gzip: bool, want_brotli: bool) -> Encoded {
         let hash = Sha256::digest(&payload.body);
         let etag = HeaderValue::from_str(&format!("\"{}\"", hex::encode(&hash[..12])))
             .unwrap_or(HeaderValue::from_static("\"0\""));
-        let (gzip, brotli) = if payload.body.len() >= MIN_COMPRESS {
-            (gzip(&payload.body), brotli(&payload.body))
-        } else {
-            (None, None)
-        };
+        let big = payload.body.len() >= MIN_COMPRESS;
+        let gzip = (big && want_gzip).then(|| gzip(&payload.body)).flatten();
+        let brotli = (big && want_brotli)
+            .then(|| brotli(&payload.body))
+            .flatten();
         Encoded {
             payload,
             etag,
@@ -116,8 +121,10 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
 fn brotli(body: &[u8]) -> Option<Bytes> {
     let mut out = Vec::new();
     {
-        // Quality 5: most of brotli's gain at a fraction of its top-quality cost.
-        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+        // Quality 5: most of brotli's gain at a fraction of its top-quality cost. A 256 KiB
+        // window (lgwin 18) instead of 4 MiB keeps each encoder's memory small; larger bodies
+        // compress a little less well.
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 18);
         w.write_all(body).ok()?;
     }
     (out.len() < body.len()).then(|| Bytes::from(out))
@@ -271,6 +278,7 @@ impl ResponseCache {
     pub async fn get_or_produce<F, Fut>(
         &self,
         key: String,
+        headers: &HeaderMap,
         produce: F,
     ) -> Result<(Arc<Encoded>, bool), ApiError>
     where
@@ -278,8 +286,11 @@ impl ResponseCache {
         Fut: Future<Output = Result<Payload, ApiError>>,
     {
         let Some(cache) = &self.inner else {
+            // No cache: encode only the variant this client takes.
+            let coding = negotiate(headers);
             let payload = produce().await?;
-            return Ok((Arc::new(encode(payload).await?), false));
+            let (gz, br) = (coding == Coding::Gzip, coding == Coding::Brotli);
+            return Ok((Arc::new(encode(payload, gz, br).await?), false));
         };
         if let Some(hit) = cache.get(&key).await {
             return Ok((hit, true));
@@ -287,7 +298,7 @@ impl ResponseCache {
         let entry = cache
             .try_get_with(key, async move {
                 let payload = produce().await?;
-                Ok::<_, ApiError>(Arc::new(encode(payload).await?))
+                Ok::<_, ApiError>(Arc::new(encode(payload, true, true).await?))
             })
             .await
             .map_err(|e: Arc<ApiError>| match Arc::try_unwrap(e) {
@@ -302,9 +313,18 @@ impl ResponseCache {
     }
 }
 
-/// Compression is CPU work: off the async workers.
-async fn encode(payload: Payload) -> Result<Encoded, ApiError> {
-    tokio::task::spawn_blocking(move || Encoded::new(payload))
+/// Compression is CPU work: off the async workers, and at most a few at a time so that a
+/// burst of large responses cannot hold many encoders' buffers at once.
+async fn encode(payload: Payload, gzip: bool, brotli: bool) -> Result<Encoded, ApiError> {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let permits = PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _permit = permits
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(format!("encoder semaphore closed: {e}")))?;
+    tokio::task::spawn_blocking(move || Encoded::with_codings(payload, gzip, brotli))
         .await
         .map_err(|e| ApiError::Internal(format!("encoding task failed: {e}")))
 }

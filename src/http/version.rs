@@ -49,6 +49,7 @@ impl DataVersion {
                                     }
                                 }
                                 Ok(None) => tracing::warn!("LISTEN connection lost; reconnecting"),
+                                Err(_) if pool.is_closed() => return,
                                 Err(e) => {
                                     tracing::warn!(error = %e, "LISTEN failed; polling");
                                     tokio::time::sleep(POLL).await;
