@@ -14,8 +14,7 @@ const ORIGIN = location.origin;
 const DEFAULT_VIEW = { lng: 15.6, lat: 62.4, z: 3.9 };
 const MISSING = '#c8c8c8';
 
-// Two workers parse tiles in parallel (MapLibre's default is half the cores, i.e. one here).
-maplibregl.setWorkerCount(Math.min(3, Math.max(2, navigator.hardwareConcurrency || 2)));
+// MapLibre's tile workers start now, while the page boots.
 maplibregl.prewarm();
 
 export const app = {
@@ -238,6 +237,8 @@ function initMap(style) {
     locale: {},
   });
   app.map = map;
+  // The hatch for missing values, there before any tile asks for it.
+  try { map.addImage('hatch', hatchImage()); } catch { /* added on styleimagemissing */ }
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
