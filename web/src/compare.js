@@ -81,7 +81,7 @@ export async function renderCompare(app) {
     h('tbody', {}, ...rows.map((r) => h('tr', { 'data-id': r.id },
       h('th', { scope: 'row' }, h('button', { type: 'button', class: 'link', onclick: () => selectDistrict(r.id) }, r.name)),
       h('td', {}, r.kommun_name),
-      h('td', {}, h('span', { class: `status ${r.status}` }, t('status')[r.status] || r.status)),
+      h('td', {}, h('span', { class: `status ${r.status}`, title: t('status')[r.status] || r.status }, t('status_short')[r.status] || r.status)),
       h('td', { class: 'num', 'data-col': 'value' }, valueCell(r.value, cat, false)),
       h('td', { class: 'num' }, valueCell(r.kommun_value, cat, false)),
       h('td', { class: 'num' }, valueCell(c.references?.sweden ?? null, cat, false)),
