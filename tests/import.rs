@@ -96,7 +96,7 @@ async fn migrations_apply_on_an_empty_database() {
     );
     // Geometry columns are EPSG:3006 with GiST indexes.
     let srids: Vec<(String, i32)> =
-        sqlx::query_as("SELECT f_table_name::text, srid FROM geometry_columns ORDER BY 1")
+        sqlx::query_as("SELECT f_table_name::text, srid FROM geometry_columns ORDER BY 1, 2")
             .fetch_all(&db.pool)
             .await
             .unwrap();
@@ -104,8 +104,11 @@ async fn migrations_apply_on_an_empty_database() {
         srids,
         vec![
             ("areas".into(), 3006),
+            ("areas".into(), 4326),
             ("districts".into(), 3006),
+            ("districts".into(), 4326),
             ("municipalities".into(), 3006),
+            ("municipalities".into(), 4326),
             // Derived for vector tiles: the polygons and their label points.
             ("tile_geometry".into(), 3857),
             ("tile_geometry".into(), 3857)

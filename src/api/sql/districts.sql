@@ -6,6 +6,6 @@ SELECT d.id, d.name, d.kommun_code, m.name AS kommun_name, s.status, d.mapping, 
 FROM districts d
 JOIN municipalities m ON m.code = d.kommun_code
 JOIN district_status s ON s.district_id = d.id
-LEFT JOIN LATERAL (SELECT Box2D(ST_Transform(d.geom, 4326)) AS box) b ON d.geom IS NOT NULL
+LEFT JOIN LATERAL (SELECT Box2D(d.geom_4326) AS box) b ON d.geom IS NOT NULL
 WHERE $1::text IS NULL OR d.id = $1
 ORDER BY d.id

@@ -38,6 +38,6 @@ LEFT JOIN districts d ON h.kind = 'district' AND d.id = h.id
 LEFT JOIN municipalities m ON h.kind = 'kommun' AND m.code = h.id
 LEFT JOIN areas a ON h.kind = 'area' AND a.level = 'regso' AND a.code = h.id
 LEFT JOIN LATERAL (
-    SELECT Box2D(ST_Transform(coalesce(d.geom, m.geom, a.geom), 4326)) AS box
+    SELECT Box2D(coalesce(d.geom_4326, m.geom_4326, a.geom_4326)) AS box
 ) b ON true
 ORDER BY h.quality, h.kind_order, length(h.name), h.name, h.id

@@ -1,5 +1,5 @@
 matched AS (
-    SELECT a.code AS key, a.geom,
+    SELECT a.code AS key, a.geom, a.geom_4326,
            jsonb_build_object('code', a.code, 'name', a.name, 'kommun', a.kommun_code,
                               'kommun_name', m.name, 'area_km2', a.area_km2) AS base
     FROM areas a

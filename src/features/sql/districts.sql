@@ -1,5 +1,5 @@
 matched AS (
-    SELECT d.id AS key, d.geom,
+    SELECT d.id AS key, d.geom, d.geom_4326,
            jsonb_build_object(
                'id', d.id, 'name', d.name, 'kommun', d.kommun_code, 'kommun_name', m.name,
                'status', s.status,

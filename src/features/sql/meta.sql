@@ -4,10 +4,10 @@
 -- $1 level ('kommun' | 'regso' | 'district')
 WITH box AS (
     SELECT CASE $1::text
-               WHEN 'kommun' THEN (SELECT ST_Extent(ST_Transform(geom, 4326)) FROM municipalities)
-               WHEN 'regso' THEN (SELECT ST_Extent(ST_Transform(geom, 4326)) FROM areas
+               WHEN 'kommun' THEN (SELECT ST_Extent(geom_4326) FROM municipalities)
+               WHEN 'regso' THEN (SELECT ST_Extent(geom_4326) FROM areas
                                   WHERE level = 'regso')
-               ELSE (SELECT ST_Extent(ST_Transform(geom, 4326)) FROM districts)
+               ELSE (SELECT ST_Extent(geom_4326) FROM districts)
            END AS b
 )
 SELECT ST_XMin(b) AS xmin, ST_YMin(b) AS ymin, ST_XMax(b) AS xmax, ST_YMax(b) AS ymax,

@@ -7,7 +7,7 @@ feats AS (
            -- CRS84: longitude, latitude. EPSG:3006: northing, easting, the axis order of its
            -- EPSG definition (see the module documentation).
            ST_AsGeoJSON(CASE WHEN p.srid = 3006 THEN ST_FlipCoordinates(pg.geom)
-                             ELSE ST_Transform(pg.geom, 4326) END,
+                             ELSE pg.geom_4326 END,
                         CASE WHEN p.srid = 3006 THEN 2 ELSE 6 END, 0)::json AS geometry,
            pg.base || coalesce(ind.props, '{}'::jsonb) AS properties
     FROM page pg
