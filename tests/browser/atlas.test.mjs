@@ -87,9 +87,10 @@ after(async () => {
 });
 
 describe('the web atlas', () => {
-  test('loads Sweden with the choropleth drawn, no console errors', async () => {
+  test('loads Sweden with the choropleth drawn, no console errors', async (t) => {
     const page = await newPage();
     await open(page);
+    t.diagnostic(`first map paint (cold browser, fresh server): ${Math.round(await page.evaluate(() => window.__atlasFirstPaint))} ms`);
     assert.equal(await page.locator('#indicator').inputValue(), 'employment_rate');
     assert.equal((await page.locator('#legend-classes li').count()), 5, 'five classes in the legend');
     assert.match(await page.locator('#legend-caption').textContent(), /procent/);

@@ -573,6 +573,12 @@ export async function selectDistrict(id, { fit = true, bbox = null, push = true 
   status(app.t('selected_status', d?.name || id));
 }
 
+export function showDistrictOnMap(id, bbox) {
+  if (app.state.view !== 'map') setView('map', false);
+  fitBbox(bbox || app.districts.find((d) => d.id === id)?.bbox);
+  pushState();
+}
+
 export function closePanel() {
   app.state.sel = null;
   setDistrictFilters();

@@ -1,7 +1,7 @@
 // The district panel: who, where, which programmes, every indicator beside the
 // municipality and Sweden, ranks, series, coverage and sources.
 import { h, s, getJSON, fmt } from './util.js';
-import { closePanel, setCompare, valueCell, indicatorName, sourceLine, indicator, unitShort } from './main.js';
+import { closePanel, setCompare, setView, showDistrictOnMap, valueCell, indicatorName, sourceLine, indicator, unitShort } from './main.js';
 
 let token = 0;
 
@@ -67,7 +67,8 @@ export async function renderPanel(app, id) {
       h('button', {
         type: 'button', class: 'secondary', 'aria-pressed': String(inCompare),
         onclick: () => setCompare(inCompare ? app.state.cmp.filter((x) => x !== id) : [...app.state.cmp, id]),
-      }, inCompare ? `✓ ${t('in_compare')}` : `+ ${t('add_compare')}`)),
+      }, inCompare ? `✓ ${t('in_compare')}` : `+ ${t('add_compare')}`),
+      h('button', { type: 'button', class: 'secondary', onclick: () => showDistrictOnMap(id, p.bbox) }, t('show_on_map'))),
     h('h3', {}, t('programmes')),
     programmes,
     h('div', { class: 'table-wrap' }, h('table', { class: 'profile' },
