@@ -168,6 +168,10 @@ describe('the web atlas', () => {
       if (r) assert.equal(norm(await row.locator('[data-col="rank"]').textContent()), `${r.rank} av ${r.of}`);
     }
     assert.match(await panel.textContent(), /rekonstruerad|källbelagd/);
+    assert.doesNotMatch(await panel.textContent(), /null|undefined|NaN/);
+    await page.waitForTimeout(400); // a late search answer must not reopen the list
+    assert.equal(await input.getAttribute('aria-expanded'), 'false');
+    assert.equal(await page.locator('#search-list').isHidden(), true);
     assert.match(page.url(), /district=rinkeby/);
     await shot(page, '03-district-panel.png');
     await page.close();

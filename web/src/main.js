@@ -512,6 +512,7 @@ function initSearch() {
     const hit = hits[i];
     if (!hit) return;
     input.value = hit.name;
+    debounced.cancel();
     gen++;
     close();
     if (hit.kind === 'district') selectDistrict(hit.id, { bbox: hit.bbox, fit: true });

@@ -57,7 +57,7 @@ export async function renderPanel(app, id) {
 
   const series = (p.indicators || []).filter((i) => (i.series || []).filter((x) => x.value != null).length > 1);
   const cur = indicator();
-  panel.replaceChildren(
+  panel.replaceChildren(...[
     header(app, id, p),
     h('p', { class: 'meta' },
       h('span', { class: `status ${p.status}` }, t('status')[p.status] || p.status),
@@ -85,7 +85,7 @@ export async function renderPanel(app, id) {
     ...series.map((i) => seriesChart(app, i)),
     notes.length ? h('ul', { class: 'notes' }, ...notes) : null,
     h('p', { class: 'source' }, t('source', sourceLine(cur) || 'SCB')),
-  );
+  ].filter(Boolean));
   panel.removeAttribute('aria-busy');
 }
 
