@@ -403,6 +403,8 @@ describe('the web atlas', () => {
 
   test('no console errors and no request left 127.0.0.1', () => {
     assert.ok(requests.length > 20, `requests recorded: ${requests.length}`);
+    // The tile workers' requests are recorded too.
+    assert.ok(requests.some((u) => u.includes('.mvt')), 'tile requests recorded');
     const outside = requests.filter((u) => {
       if (u.startsWith('data:') || u.startsWith('blob:')) return false;
       return new URL(u).hostname !== '127.0.0.1';

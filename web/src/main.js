@@ -550,8 +550,8 @@ function fitBbox(b) {
   const [w, s2, e, n] = b;
   const narrow = window.innerWidth < 760;
   app.map.fitBounds([[w, s2], [e, n]], {
-    padding: narrow ? 30 : { top: 60, bottom: 60, left: 60, right: 60 },
-    maxZoom: 13, duration: 0,
+    padding: narrow ? 40 : 100,
+    maxZoom: 12, duration: 0, // the district with its neighbours
   });
 }
 
