@@ -185,12 +185,12 @@ function adaptStyle(style) {
       layers.push({
         id: 'districts-compared', type: 'line', source: 'districts', 'source-layer': 'districts',
         filter: ['in', ['get', 'id'], ['literal', []]],
-        paint: { 'line-color': '#f4a259', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 4, 12, 8], 'line-opacity': 0.9 },
+        paint: { 'line-color': '#ffffff', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 4, 12, 8], 'line-opacity': 0.9 },
       });
       layers.push({
         id: 'districts-selected', type: 'line', source: 'districts', 'source-layer': 'districts',
         filter: ['==', ['get', 'id'], ''],
-        paint: { 'line-color': '#ffffff', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 5, 12, 9] },
+        paint: { 'line-color': '#f4a259', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 6, 12, 11] },
       });
       layers.push(l);
     } else if (l.id === 'district-labels') {
