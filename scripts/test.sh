@@ -7,3 +7,6 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked
+# The web atlas in headless Chromium against the binary just tested (screenshots land in
+# tests/output/screenshots/).
+STADSATLAS_BIN="$PWD/${CARGO_TARGET_DIR:-target}/debug/stadsatlas" scripts/test-browser.sh
