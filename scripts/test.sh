@@ -9,4 +9,4 @@ cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked
 # The web atlas in headless Chromium against the binary just tested (screenshots land in
 # tests/output/screenshots/).
-STADSATLAS_BIN="$PWD/${CARGO_TARGET_DIR:-target}/debug/stadsatlas" scripts/test-browser.sh
+STADSATLAS_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/stadsatlas" scripts/test-browser.sh
