@@ -52,7 +52,7 @@ function readUrl() {
   st.view = ['map', 'table', 'compare'].includes(v) ? v : 'map';
   const m = (p.get('map') || '').split('/').map(Number);
   if (m.length === 3 && m.every(Number.isFinite)) [st.z, st.lat, st.lng] = m;
-  else Object.assign(st, DEFAULT_VIEW);
+  else Object.assign(st, DEFAULT_VIEW, window.innerWidth < 760 ? { z: 3.3, lat: 62.0 } : {});
   return st;
 }
 
