@@ -11,6 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tracing::Instrument;
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -53,15 +54,21 @@ thread_local! {
     static HANDLES: RefCell<Handles> = RefCell::new(HashMap::new());
 }
 
-/// Middleware: counts and times every request by its route template.
+/// Middleware: traces, counts and times every request by its route template. The span and
+/// the event are at DEBUG with static call sites, so they cost nothing when not logged
+/// (tower-http's TraceLayer cost 7 % of warm-tile throughput even when disabled).
 pub async fn track(req: Request, next: Next) -> Response {
     let _ = handle();
     let route = req.extensions().get::<MatchedPath>().cloned();
+    let span = tracing::debug_span!("request", method = %req.method(), uri = %req.uri());
     let started = Instant::now();
-    let response = next.run(req).await;
+    let response = next.run(req).instrument(span.clone()).await;
     let route = route.as_ref().map_or("unmatched", |p| p.as_str());
     let status = response.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
+    span.in_scope(|| {
+        tracing::debug!(route, status, latency_ms = elapsed * 1000.0, "response");
+    });
     HANDLES.with_borrow_mut(|handles| {
         if !handles.contains_key(route) {
             let histogram = metrics::histogram!(

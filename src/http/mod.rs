@@ -19,7 +19,6 @@ use axum::{Json, Router};
 use serde_json::json;
 use sqlx::PgPool;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -124,6 +123,8 @@ pub fn router_and_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi)
         .merge(crate::features::routes())
         .merge(crate::api::routes())
         .split_for_parts();
+    // The same code always makes the same document; keep the first for /openapi.json.
+    let _ = OPENAPI.set(api.clone());
     let router = match state.config.web_dir.clone() {
         Some(dir) => router
             .fallback_service(crate::web::assets(&dir).fallback(axum::routing::get(not_found)))
@@ -133,7 +134,6 @@ pub fn router_and_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi)
         None => router.fallback(not_found),
     };
     let router = router
-        .layer(axum::Extension(std::sync::Arc::new(api.clone())))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(
             CorsLayer::new()
@@ -144,7 +144,6 @@ pub fn router_and_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi)
                     axum::http::header::CONTENT_ENCODING,
                 ]),
         )
-        .layer(TraceLayer::new_for_http())
         .with_state(state);
     (router, api)
 }
@@ -152,18 +151,23 @@ pub fn router_and_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi)
 /// This API's OpenAPI 3.1 description, generated from the handlers.
 #[utoipa::path(get, path = "/openapi.json", tag = "service",
     responses((status = 200, description = "OpenAPI document", content_type = "application/vnd.oai.openapi+json;version=3.1")))]
-async fn openapi_json(
-    axum::Extension(doc): axum::Extension<std::sync::Arc<utoipa::openapi::OpenApi>>,
-) -> Response {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "application/vnd.oai.openapi+json;version=3.1",
-        )],
-        Json(doc.as_ref().clone()),
-    )
-        .into_response()
+async fn openapi_json() -> Response {
+    match OPENAPI.get() {
+        Some(doc) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.oai.openapi+json;version=3.1",
+            )],
+            Json(doc),
+        )
+            .into_response(),
+        None => ApiError::Internal("the OpenAPI document is not built".into()).into_response(),
+    }
 }
+
+/// Set when the router is built (not a per-request extension: that would cost every request
+/// an insertion into its extension map).
+static OPENAPI: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
 
 pub fn router(state: AppState) -> Router {
     router_and_openapi(state).0
