@@ -8,7 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{ConnectOptions, PgPool};
 
 pub use cluster::{Cluster, ClusterConfig, ClusterError};
 
@@ -103,6 +103,9 @@ impl Database {
 
 /// A pool with a statement timeout, so that no query can hold a connection for long.
 pub async fn connect(options: PgConnectOptions) -> Result<PgPool, DbError> {
+    // Imports run statements of seconds on purpose: report slow statements at INFO (shown
+    // with STADSATLAS_LOG=sqlx=info), not as warnings with the whole SQL text.
+    let options = options.log_slow_statements(log::LevelFilter::Info, Duration::from_secs(1));
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
