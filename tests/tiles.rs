@@ -237,6 +237,28 @@ async fn etags_give_304_and_gzip_is_negotiated() {
     assert_eq!(first.headers()["access-control-allow-origin"], "*");
     let raw = first.bytes().await.unwrap();
 
+    // A cross-origin page may send If-None-Match itself: the preflight allows it, and
+    // every answer exposes its ETag.
+    let preflight = client
+        .request(reqwest::Method::OPTIONS, &tile_url)
+        .header("Origin", "https://report.example")
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "if-none-match")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        preflight.headers()["access-control-allow-headers"],
+        "if-none-match"
+    );
+    let again = client.get(&tile_url).send().await.unwrap();
+    let expose = again.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
+    assert!(expose.contains("etag"), "{expose}");
+
     let not_modified = client
         .get(&tile_url)
         .header("If-None-Match", &etag)

@@ -57,12 +57,17 @@ thread_local! {
 /// Middleware: traces, counts and times every request by its route template. The span and
 /// the event are at DEBUG with static call sites, so they cost nothing when not logged
 /// (tower-http's TraceLayer cost 7 % of warm-tile throughput even when disabled).
+/// It also answers CORS preflights and marks every response readable by any origin.
 pub async fn track(req: Request, next: Next) -> Response {
+    if let Some(preflight) = super::cors::preflight(req.method(), req.headers()) {
+        return preflight;
+    }
     let _ = handle();
     let route = req.extensions().get::<MatchedPath>().cloned();
     let span = tracing::debug_span!("request", method = %req.method(), uri = %req.uri());
     let started = Instant::now();
-    let response = next.run(req).instrument(span.clone()).await;
+    let mut response = next.run(req).instrument(span.clone()).await;
+    super::cors::allow(&mut response);
     let route = route.as_ref().map_or("unmatched", |p| p.as_str());
     let status = response.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();

@@ -4,6 +4,7 @@
 //! Routes are registered with utoipa-axum, so the OpenAPI document at `/openapi.json` is
 //! generated from the same code that routes requests and cannot drift from it.
 
+pub mod cors;
 pub mod metrics;
 pub mod pipeline;
 pub mod problem;
@@ -18,7 +19,6 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::json;
 use sqlx::PgPool;
-use tower_http::cors::{Any, CorsLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -135,15 +135,6 @@ pub fn router_and_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi)
     };
     let router = router
         .layer(axum::middleware::from_fn(metrics::track))
-        .layer(
-            CorsLayer::new()
-                .allow_origin(Any)
-                .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
-                .expose_headers([
-                    axum::http::header::ETAG,
-                    axum::http::header::CONTENT_ENCODING,
-                ]),
-        )
         .with_state(state);
     (router, api)
 }
